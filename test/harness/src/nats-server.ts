@@ -1,0 +1,80 @@
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { findBinary } from "./binaries.ts";
+import { makeTempDir } from "./cleanup.ts";
+import { dockerAvailable, startContainer } from "./docker.ts";
+import { LocalServer } from "./local-server.ts";
+import { probeNats } from "./probe.ts";
+import { externalServer, type NatsServer } from "./server-handle.ts";
+import { pollUntil } from "./wait.ts";
+
+export interface NatsOptions {
+  /** Enable JetStream (default true). */
+  readonly jetstream?: boolean;
+  /** Store folder; by default a temporary `vis-test-nats-*` folder removed on stop. */
+  readonly dataDir?: string;
+}
+
+/**
+ * A nats-server for tests: `VIS_NATS_URL` when set (an existing server), else a container when a
+ * Docker engine answers, else the local binary on a port it picks itself (`-p -1`, read back from
+ * its ports file). Resolves once clients are served and, with JetStream, `$JS.API.INFO` answers.
+ */
+export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
+  const jetstream = options.jetstream ?? true;
+  const external = process.env.VIS_NATS_URL;
+  if (external) return externalServer(external, 4222);
+  if (await dockerAvailable()) {
+    return startContainer({
+      image: "nats:2.10-alpine",
+      port: 4222,
+      command: jetstream ? ["-js", "-sd", "/data"] : [],
+      scheme: "nats",
+      probe: (host, port) => probeNats(port, jetstream, host),
+    });
+  }
+  const dataDir = options.dataDir ?? makeTempDir("nats");
+  const server = new LocalServer({
+    name: "nats-server",
+    bin: findBinary("nats-server"),
+    scheme: "nats",
+    dataDir,
+    ownsDataDir: options.dataDir === undefined,
+    args: (port) => [
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port ?? -1),
+      ...(jetstream ? ["-js", "-sd", dataDir] : []),
+      "--ports_file_dir",
+      dataDir,
+    ],
+    discoverPort: (child, failFast) => readPortsFile(dataDir, child, failFast),
+    probe: (port) => probeNats(port, jetstream),
+  });
+  await server.start(undefined);
+  return server;
+}
+
+/** nats-server writes `<dir>/nats-server_<pid>.ports` = `{"nats":["nats://127.0.0.1:PORT"]}`. */
+async function readPortsFile(
+  dir: string,
+  child: ChildProcess,
+  failFast: () => string | undefined,
+): Promise<number> {
+  const file = join(dir, `nats-server_${child.pid}.ports`);
+  let port = 0;
+  await pollUntil(
+    `ports file ${file}`,
+    async () => {
+      const ports = JSON.parse(readFileSync(file, "utf8")) as { nats?: string[] };
+      const url = ports.nats?.[0];
+      if (url === undefined) return false;
+      port = Number(new URL(url).port);
+      return port > 0;
+    },
+    { timeoutMs: 10_000, intervalMs: 25, failFast },
+  );
+  return port;
+}

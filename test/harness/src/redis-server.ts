@@ -1,0 +1,69 @@
+import { findBinary } from "./binaries.ts";
+import { makeTempDir } from "./cleanup.ts";
+import { dockerAvailable, startContainer } from "./docker.ts";
+import { freePort } from "./free-port.ts";
+import { LocalServer } from "./local-server.ts";
+import { probeRedis } from "./probe.ts";
+import { externalServer, type RedisServer } from "./server-handle.ts";
+
+export interface RedisOptions {
+  /** Append-only file with fsync every second (default true). */
+  readonly appendonly?: boolean;
+}
+
+const PORT_ATTEMPTS = 5;
+
+/**
+ * A redis-server for tests: `VIS_REDIS_URL` when set, else a container when a Docker engine
+ * answers, else the local binary. Redis cannot pick its own port, so a free one is chosen in Node
+ * and the start is retried (up to 5 ports) when another process took it first.
+ */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const appendonly = options.appendonly ?? true;
+  const external = process.env.VIS_REDIS_URL;
+  if (external) return externalServer(external, 6379);
+  const persistence = appendonly
+    ? ["--appendonly", "yes", "--appendfsync", "everysec"]
+    : ["--appendonly", "no"];
+  if (await dockerAvailable()) {
+    return startContainer({
+      image: "redis:7-alpine",
+      port: 6379,
+      command: ["redis-server", "--dir", "/data", ...persistence, "--save", ""],
+      scheme: "redis",
+      probe: (host, port) => probeRedis(port, host),
+    });
+  }
+  const dataDir = makeTempDir("redis");
+  const bin = findBinary("redis-server");
+  let lastError: unknown;
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    const server = new LocalServer({
+      name: "redis-server",
+      bin,
+      scheme: "redis",
+      dataDir,
+      ownsDataDir: true,
+      args: (port) => [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--dir",
+        dataDir,
+        ...persistence,
+        "--save",
+        "",
+      ],
+      probe: (port) => probeRedis(port),
+    });
+    try {
+      await server.start(await freePort());
+      return server;
+    } catch (err) {
+      lastError = err;
+      if (!String(err).includes("Address already in use")) break;
+    }
+  }
+  throw lastError;
+}
