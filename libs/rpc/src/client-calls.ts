@@ -1,70 +1,10 @@
 import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
-import { type Client, type ClientWritableStream, Metadata, status } from "@grpc/grpc-js";
-import type { Histogram } from "@opentelemetry/api";
-import { VisError } from "@vis/errors";
-import { deserializer, methodPath, serializer } from "./adapter.ts";
-import { fromGrpcFailure, type GrpcFailure } from "./grpc-error.ts";
-import { observeClientCall } from "./telemetry.ts";
-
-/** Per-call options. Every call has a deadline: `deadlineMs` or the client's default. */
-export interface CallOptions {
-  deadlineMs?: number;
-  /** Extra request headers. */
-  metadata?: Record<string, string> | Metadata;
-  /** Cancels the call; it then rejects with `canceled`. */
-  signal?: AbortSignal;
-}
-
-/** What a call needs from its client. */
-export interface CallEnv {
-  readonly grpc: Client;
-  readonly address: string;
-  readonly deadlineMs: number;
-  readonly histogram: Histogram;
-}
+import { type ClientWritableStream, status } from "@grpc/grpc-js";
+import { deserializer, serializer } from "./adapter.ts";
+import { beginCall, type CallEnv, type CallOptions, type ClientCall } from "./call-setup.ts";
+import type { GrpcFailure } from "./grpc-error.ts";
 
 type Msg = Message;
-
-/** Shared set-up of one call: path, deadline, metadata with trace context, span, error mapping. */
-function begin(env: CallEnv, method: DescMethod, options: CallOptions) {
-  const path = methodPath(method);
-  const deadlineMs = options.deadlineMs ?? env.deadlineMs;
-  if (!(deadlineMs > 0) || !Number.isFinite(deadlineMs)) {
-    throw new VisError("invalid_argument", `${path}: deadlineMs must be a positive number`, {
-      field: "deadlineMs",
-    });
-  }
-  const metadata = toMetadata(options.metadata);
-  const observed = observeClientCall(method, metadata, env.histogram);
-  const fail = (failure: GrpcFailure): VisError => {
-    const err = fromGrpcFailure(failure, { path, address: env.address, deadlineMs });
-    observed.end(failure.code ?? status.UNKNOWN, err.message);
-    return err;
-  };
-  return {
-    path,
-    metadata,
-    callOptions: { deadline: Date.now() + deadlineMs },
-    succeed: () => observed.end(status.OK),
-    fail,
-    /** Cancels `call` when the caller's signal fires; returns the unhook. */
-    onAbort(call: { cancel(): void }): () => void {
-      const signal = options.signal;
-      if (signal === undefined) return () => {};
-      if (signal.aborted) call.cancel();
-      const cancel = () => call.cancel();
-      signal.addEventListener("abort", cancel, { once: true });
-      return () => signal.removeEventListener("abort", cancel);
-    },
-  };
-}
-
-function toMetadata(input: CallOptions["metadata"]): Metadata {
-  if (input instanceof Metadata) return input.clone();
-  const md = new Metadata();
-  for (const [k, v] of Object.entries(input ?? {})) md.set(k, v);
-  return md;
-}
 
 export function unaryCall(
   env: CallEnv,
@@ -72,7 +12,7 @@ export function unaryCall(
   request: unknown,
   options: CallOptions = {},
 ): Promise<Msg> {
-  const c = begin(env, method, options);
+  const c = beginCall(env, method, options);
   return new Promise((resolve, reject) => {
     let unhook = () => {};
     const call = env.grpc.makeUnaryRequest(
@@ -99,7 +39,7 @@ export async function* serverStreamCall(
   request: unknown,
   options: CallOptions = {},
 ): AsyncGenerator<Msg> {
-  const c = begin(env, method, options);
+  const c = beginCall(env, method, options);
   const call = env.grpc.makeServerStreamRequest(
     c.path,
     serializer(method.input),
@@ -117,7 +57,7 @@ export function clientStreamCall(
   requests: AsyncIterable<unknown>,
   options: CallOptions = {},
 ): Promise<Msg> {
-  const c = begin(env, method, options);
+  const c = beginCall(env, method, options);
   return new Promise((resolve, reject) => {
     let unhook = () => {};
     const call = env.grpc.makeClientStreamRequest(
@@ -144,7 +84,7 @@ export async function* bidiStreamCall(
   requests: AsyncIterable<unknown>,
   options: CallOptions = {},
 ): AsyncGenerator<Msg> {
-  const c = begin(env, method, options);
+  const c = beginCall(env, method, options);
   const call = env.grpc.makeBidiStreamRequest(
     c.path,
     serializer(method.input),
@@ -160,7 +100,7 @@ export async function* bidiStreamCall(
 /** Reads a response stream; a consumer that stops early cancels the call. */
 async function* readAll(
   call: AsyncIterable<unknown> & { cancel(): void },
-  c: ReturnType<typeof begin>,
+  c: ClientCall,
   unhook: () => void,
 ): AsyncGenerator<Msg> {
   let finished = false;
@@ -180,18 +120,27 @@ async function* readAll(
   }
 }
 
-/** Writes requests with back-pressure, then half-closes; a failing source cancels the call. */
+/**
+ * Writes requests with back-pressure, then half-closes. Stops once the call has ended (the server
+ * answered or failed early); a failing source cancels the call.
+ */
 function pump(
   method: DescMethod,
   requests: AsyncIterable<unknown>,
   call: ClientWritableStream<Msg>,
 ): void {
+  let ended = false;
+  call.once("status", () => {
+    ended = true;
+    call.emit("drain");
+  });
   (async () => {
     for await (const request of requests) {
+      if (ended) return;
       if (!call.write(create(method.input, request as Msg))) {
         await new Promise<void>((resolve) => call.once("drain", resolve));
       }
     }
-    call.end();
+    if (!ended) call.end();
   })().catch(() => call.cancel());
 }

@@ -1,13 +1,8 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { type ChannelCredentials, type ChannelOptions, Client, credentials } from "@grpc/grpc-js";
-import {
-  bidiStreamCall,
-  type CallEnv,
-  type CallOptions,
-  clientStreamCall,
-  serverStreamCall,
-  unaryCall,
-} from "./client-calls.ts";
+import { VisError } from "@vis/errors";
+import type { CallEnv, CallOptions } from "./call-setup.ts";
+import { bidiStreamCall, clientStreamCall, serverStreamCall, unaryCall } from "./client-calls.ts";
 import { durationHistogram } from "./telemetry.ts";
 
 export interface RpcClientOptions {
@@ -64,7 +59,11 @@ export function createRpcClient<S extends DescService>(
 ): RpcClient<S> {
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   if (!(deadlineMs > 0) || !Number.isFinite(deadlineMs)) {
-    throw new Error(`rpc client for ${service.typeName}: deadlineMs must be a positive number`);
+    throw new VisError(
+      "invalid_argument",
+      `rpc client for ${service.typeName}: deadlineMs must be a positive number`,
+      { field: "deadlineMs" },
+    );
   }
   const grpc = new Client(
     options.address,

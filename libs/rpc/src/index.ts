@@ -2,6 +2,7 @@
 
 // For other libraries: the adapter and the edges, for code that drives grpc-js directly.
 export { methodDefinition, methodPath, serviceDefinition } from "./adapter.ts";
+export type { CallOptions } from "./call-setup.ts";
 export {
   type ClientMethod,
   createRpcClient,
@@ -9,7 +10,6 @@ export {
   type RpcClient,
   type RpcClientOptions,
 } from "./client.ts";
-export type { CallOptions } from "./client-calls.ts";
 export { fromGrpcFailure, toGrpcStatus } from "./grpc-error.ts";
 export type { HealthStatus, ServingStatus } from "./health.ts";
 export { type RpcLogger, silentLogger } from "./logger.ts";

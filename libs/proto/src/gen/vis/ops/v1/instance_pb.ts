@@ -18,7 +18,8 @@ export const file_vis_ops_v1_instance: GenFile = /*@__PURE__*/
   fileDesc("Chl2aXMvb3BzL3YxL2luc3RhbmNlLnByb3RvEgp2aXMub3BzLnYxIqcCCg9JbnN0YW5jZVN0YXJ0ZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESLQoHc2VydmljZRgCIAEoCUIcukgZchcQARhAMhFeW2Etel1bYS16MC05LV0qJBIfCgtpbnN0YW5jZV9pZBgDIAEoCUIKukgHcgUQARiAARIaCgd2ZXJzaW9uGAQgASgJQgm6SAZyBBABGEASHgoMZ3JwY19hZGRyZXNzGAUgASgJQgi6SAVyA4ACARIgCgttZXRyaWNzX3VybBgGIAEoCUILukgI2AEBcgOIAQESNgoKc3RhcnRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASKsAQoQSW5zdGFuY2VTdG9wcGluZxIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARItCgdzZXJ2aWNlGAIgASgJQhy6SBlyFxABGEAyEV5bYS16XVthLXowLTktXSokEh8KC2luc3RhbmNlX2lkGAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAJiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_common_v1_event]);
 
 /**
- * InstanceStarted is published by a process once it serves (subject vis.ops.instance.started).
+ * InstanceStarted is published by a process once it serves (subject
+ * `vis.<service>.instance.started`).
  *
  * @generated from message vis.ops.v1.InstanceStarted
  */
@@ -72,7 +73,7 @@ export const InstanceStartedSchema: GenMessage<InstanceStarted> = /*@__PURE__*/
 
 /**
  * InstanceStopping is published by a process as it begins a graceful shutdown
- * (subject vis.ops.instance.stopping).
+ * (subject `vis.<service>.instance.stopping`).
  *
  * @generated from message vis.ops.v1.InstanceStopping
  */
