@@ -78,7 +78,10 @@ export function handleRequest(deps: ApiDeps, req: IncomingMessage, res: ServerRe
   const url = new URL(req.url ?? "/", "http://simulator");
   if (url.pathname.endsWith(".flv")) {
     const refusal = liveRefusal(deps, req.method ?? "GET", url.pathname);
-    if (refusal === undefined) return false;
+    if (refusal === undefined) {
+      res.setHeader("content-type", "video/x-flv"); // node-media-server sends none
+      return false;
+    }
     sendError(res, refusal);
     return true;
   }
