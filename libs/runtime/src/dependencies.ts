@@ -38,7 +38,12 @@ export class DependencyTracker {
     return [...this.entries.values()].every((e) => e.state === "connected");
   }
 
-  describe(): { name: string; target: string; state: DependencyState; since: ReturnType<typeof timestampFromDate> }[] {
+  describe(): {
+    name: string;
+    target: string;
+    state: DependencyState;
+    since: ReturnType<typeof timestampFromDate>;
+  }[] {
     return [...this.entries].map(([name, e]) => ({
       name,
       target: redactUrl(e.target),

@@ -14,7 +14,15 @@ export const OPS_STREAM: StreamSpec = {
 };
 
 export const instanceStarted = (service: string) =>
-  defineEvent({ subject: `vis.${service}.instance.started`, schema: InstanceStartedSchema, stream: OPS_STREAM.name });
+  defineEvent({
+    subject: `vis.${service}.instance.started`,
+    schema: InstanceStartedSchema,
+    stream: OPS_STREAM.name,
+  });
 
 export const instanceStopping = (service: string) =>
-  defineEvent({ subject: `vis.${service}.instance.stopping`, schema: InstanceStoppingSchema, stream: OPS_STREAM.name });
+  defineEvent({
+    subject: `vis.${service}.instance.stopping`,
+    schema: InstanceStoppingSchema,
+    stream: OPS_STREAM.name,
+  });

@@ -51,7 +51,9 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
   const startedAt = new Date();
   let config: ConfigOf<typeof commonConfig>;
   try {
-    config = loadConfig({ ...commonConfig, ...def.config }, { env: process.env }) as ConfigOf<typeof commonConfig>;
+    config = loadConfig({ ...commonConfig, ...def.config }, { env: process.env }) as ConfigOf<
+      typeof commonConfig
+    >;
   } catch (err) {
     exitWithError(def.name, err, 2);
   }
@@ -72,11 +74,17 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
     }, config.shutdown.graceMs + 2000);
     hardStop.unref();
     logger.info({ event: "stopping", reason }, "stopping");
-    for (const name of ["", "vis.ops.v1.Admin", ...def.grpcServices]) rpc?.health.set(name, "NOT_SERVING");
+    for (const name of ["", "vis.ops.v1.Admin", ...def.grpcServices])
+      rpc?.health.set(name, "NOT_SERVING");
     try {
       if (bus?.state === "connected") {
         await bus
-          .publish(instanceStopping(def.name), { meta: meta(), service: def.name, instanceId, reason })
+          .publish(instanceStopping(def.name), {
+            meta: meta(),
+            service: def.name,
+            instanceId,
+            reason,
+          })
           .catch((err: unknown) => logger.warn({ err }, "could not announce stop"));
       }
       await stopService?.();
@@ -91,14 +99,23 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
     logger.info({ event: "stopped" }, "stopped");
     process.exit(code);
   };
-  const meta = () => ({ id: randomId(), time: timestampNow(), actor: { service: def.name }, sourceInstance: instanceId });
+  const meta = () => ({
+    id: randomId(),
+    time: timestampNow(),
+    actor: { service: def.name },
+    sourceInstance: instanceId,
+  });
 
   try {
     telemetry = await startTelemetry({
       service: def.name,
       instanceId,
       version: def.version,
-      tracing: { exporter: config.traces.exporter, file: config.traces.file, otlpUrl: config.traces.otlpUrl },
+      tracing: {
+        exporter: config.traces.exporter,
+        file: config.traces.file,
+        otlpUrl: config.traces.otlpUrl,
+      },
       metrics: { host: config.metrics.host, port: config.metrics.port },
     });
     const deps = new DependencyTracker();
@@ -147,8 +164,10 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
     const port = await server.listen();
     grpcAddress = `${config.grpc.host}:${port}`;
     const setServing = (up: boolean) => {
+      if (stopController.signal.aborted) return;
       const status = up ? "SERVING" : "NOT_SERVING";
-      for (const name of ["", "vis.ops.v1.Admin", ...def.grpcServices]) server.health.set(name, status);
+      for (const name of ["", "vis.ops.v1.Admin", ...def.grpcServices])
+        server.health.set(name, status);
       logger.info({ event: "serving", status }, `health ${status}`);
     };
     deps.onChange(setServing);
@@ -171,7 +190,10 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
     });
     process.once("SIGTERM", () => void shutdown("SIGTERM", 0));
     process.once("SIGINT", () => void shutdown("SIGINT", 0));
-    logger.info({ event: "ready", grpc: grpcAddress, metrics: telemetry.metricsUrl, version: def.version }, "ready");
+    logger.info(
+      { event: "ready", grpc: grpcAddress, metrics: telemetry.metricsUrl, version: def.version },
+      "ready",
+    );
   } catch (err) {
     await Promise.allSettled([rpc?.close(0), bus?.close(), store?.close(), telemetry?.shutdown()]);
     exitWithError(def.name, err, 1);

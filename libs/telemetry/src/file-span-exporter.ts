@@ -9,7 +9,7 @@ export interface SpanRecord {
   readonly kind: number;
   readonly traceId: string;
   readonly spanId: string;
-  readonly parentSpanId: string | undefined;
+  readonly parentSpanId: string | null;
   readonly startUs: number;
   readonly endUs: number;
   readonly status: number;
@@ -24,7 +24,7 @@ export function toSpanRecord(span: ReadableSpan): SpanRecord {
     kind: span.kind,
     traceId: ctx.traceId,
     spanId: ctx.spanId,
-    parentSpanId: span.parentSpanContext?.spanId,
+    parentSpanId: span.parentSpanContext?.spanId ?? null,
     startUs: hrTimeToMicroseconds(span.startTime),
     endUs: hrTimeToMicroseconds(span.endTime),
     status: span.status.code,
