@@ -14,7 +14,7 @@ export type {
   ServerHandle,
   ServerKind,
 } from "./server-handle.ts";
-export { UnsupportedForExternal } from "./server-handle.ts";
+export { externalServer, UnsupportedForExternal } from "./server-handle.ts";
 export {
   type ServiceExit,
   type ServiceProcess,

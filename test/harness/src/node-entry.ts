@@ -26,7 +26,7 @@ export function tsxLoaderUrl(): string {
 
 /**
  * The environment of a child: a minimal base inherited from the runner (PATH, HOME, TMPDIR, LANG;
- * never NODE_OPTIONS) plus the given map. The runner's own `process.env` is never modified.
+ * never NODE_OPTIONS) plus the given map (which may set NODE_OPTIONS explicitly). The runner's own `process.env` is never modified.
  */
 export function childEnv(env: Readonly<Record<string, string>>): Record<string, string> {
   const base: Record<string, string> = {};
@@ -34,9 +34,7 @@ export function childEnv(env: Readonly<Record<string, string>>): Record<string, 
     const value = process.env[key];
     if (value !== undefined) base[key] = value;
   }
-  const merged = { ...base, ...env };
-  delete merged.NODE_OPTIONS;
-  return merged;
+  return { ...base, ...env };
 }
 
 /** `node --import tsx <entry> …args`: the argv that runs a TypeScript entry. */
