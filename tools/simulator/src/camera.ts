@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import type { MediaServer } from "./media-server.ts";
 import { FFMPEG } from "./paths.ts";
-import { TailBuffer, terminate } from "./process.ts";
+import { exited, TailBuffer, terminate } from "./process.ts";
 import { segmentPattern } from "./segments.ts";
 
 /** Length of a recorded segment; the recorder cuts on the first keyframe after it. */
@@ -49,7 +49,8 @@ export class Camera {
   }
 
   get pid(): number | undefined {
-    return this.#child?.exitCode === null ? this.#child.pid : undefined;
+    const child = this.#child;
+    return child === undefined || exited(child) ? undefined : child.pid;
   }
 
   /** Starts publishing and recording; resolves once the stream is live. Idempotent. */
