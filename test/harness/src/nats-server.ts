@@ -12,20 +12,23 @@ import { pollUntil } from "./wait.ts";
 export interface NatsOptions {
   /** Enable JetStream (default true). */
   readonly jetstream?: boolean;
-  /** Store folder; by default a temporary `vis-test-nats-*` folder removed on stop. */
+  /** Store folder, kept on stop; by default a temporary `vis-test-nats-*` folder removed on stop. */
   readonly dataDir?: string;
+  /** A fixed port (for a local dev stack; tests leave it out and get a free one). */
+  readonly port?: number;
 }
 
 /**
  * A nats-server for tests: `VIS_NATS_URL` when set (an existing server), else a container when a
- * Docker engine answers, else the local binary on a port it picks itself (`-p -1`, read back from
- * its ports file). Resolves once clients are served and, with JetStream, `$JS.API.INFO` answers.
+ * Docker engine answers (and no dataDir/port is pinned), else the local binary on a port it picks
+ * itself (`-p -1`, read back from its ports file). Resolves once clients are served and, with JetStream, `$JS.API.INFO` answers.
  */
 export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   const jetstream = options.jetstream ?? true;
   const external = process.env.VIS_NATS_URL;
   if (external) return externalServer(external, 4222);
-  if (await dockerAvailable()) {
+  const pinned = options.dataDir !== undefined || options.port !== undefined;
+  if (!pinned && (await dockerAvailable())) {
     return startContainer({
       image: "nats:2.10-alpine",
       port: 4222,
@@ -53,7 +56,7 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
     discoverPort: (child, failFast) => readPortsFile(dataDir, child, failFast),
     probe: (port) => probeNats(port, jetstream),
   });
-  await server.start(undefined);
+  await server.start(options.port);
   return server;
 }
 

@@ -9,13 +9,17 @@ import { externalServer, type RedisServer } from "./server-handle.ts";
 export interface RedisOptions {
   /** Append-only file with fsync every second (default true). */
   readonly appendonly?: boolean;
+  /** Data folder, kept on stop; by default a temporary `vis-test-redis-*` folder removed on stop. */
+  readonly dataDir?: string;
+  /** A fixed port (for a local dev stack; tests leave it out and get a free one). */
+  readonly port?: number;
 }
 
 const PORT_ATTEMPTS = 5;
 
 /**
  * A redis-server for tests: `VIS_REDIS_URL` when set, else a container when a Docker engine
- * answers, else the local binary. Redis cannot pick its own port, so a free one is chosen in Node
+ * answers (and no dataDir/port is pinned), else the local binary. Redis cannot pick its own port, so a free one is chosen in Node
  * and the start is retried (up to 5 ports) when another process took it first.
  */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
@@ -25,7 +29,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const persistence = appendonly
     ? ["--appendonly", "yes", "--appendfsync", "everysec"]
     : ["--appendonly", "no"];
-  if (await dockerAvailable()) {
+  const pinned = options.dataDir !== undefined || options.port !== undefined;
+  if (!pinned && (await dockerAvailable())) {
     return startContainer({
       image: "redis:7-alpine",
       port: 6379,
@@ -34,16 +39,17 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       probe: (host, port) => probeRedis(port, host),
     });
   }
-  const dataDir = makeTempDir("redis");
+  const dataDir = options.dataDir ?? makeTempDir("redis");
   const bin = findBinary("redis-server");
   let lastError: unknown;
-  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const server = new LocalServer({
       name: "redis-server",
       bin,
       scheme: "redis",
       dataDir,
-      ownsDataDir: true,
+      ownsDataDir: options.dataDir === undefined,
       args: (port) => [
         "--bind",
         "127.0.0.1",
@@ -58,7 +64,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       probe: (port) => probeRedis(port),
     });
     try {
-      await server.start(await freePort());
+      await server.start(options.port ?? (await freePort()));
       return server;
     } catch (err) {
       lastError = err;

@@ -9,6 +9,8 @@ import {
   findBinary,
   freePort,
   liveChildCount,
+  makeTempDir,
+  removeTempDir,
   runToExit,
   startNats,
   startRedis,
@@ -125,6 +127,19 @@ describe("redis-server", () => {
     await redis.kill("SIGSTOP");
     expect(alive(redis.pid)).toBe(true);
     await redis.kill("SIGCONT");
+  });
+});
+
+describe("pinned data folders", () => {
+  it("keeps a given dataDir on stop", async () => {
+    const dir = makeTempDir("pinned");
+    const nats = await startNats({ dataDir: dir });
+    const redis = await startRedis({ dataDir: dir });
+    expect([nats.dataDir, redis.dataDir]).toEqual([dir, dir]);
+    await nats.stop();
+    await redis.stop();
+    expect(existsSync(join(dir, "jetstream"))).toBe(true);
+    removeTempDir(dir);
   });
 });
 
