@@ -88,7 +88,7 @@ export class SimulatorHandle implements Simulator {
       }
     }
     child.stdin.destroy();
-    // a clean exit removed its temp folder itself; after a kill, do it here
-    if (child.signalCode === "SIGKILL") await this.cleanup?.();
+    // a clean exit removed its temp folder itself; after a kill or a crash, do it here
+    if (child.exitCode !== 0) await this.cleanup?.();
   }
 }
