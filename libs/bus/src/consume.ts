@@ -4,54 +4,14 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
 } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import { backoffDelay, sleep } from "./backoff.ts";
-import { fromNatsHeaders } from "./headers.ts";
+import type { ConsumeOptions, ConsumerHandle } from "./consume-options.ts";
+import { type Delivery, deliver } from "./deliver.ts";
 import type { BusLogger } from "./logger.ts";
 import { toVisError } from "./nats-errors.ts";
 import { checkName, checkSubject } from "./subject.ts";
-import { markFailed, messagingAttributes, SpanKind, withIncomingSpan } from "./tracing.ts";
-
-/** What a handler learns about the message besides its payload. */
-export interface MessageInfo {
-  readonly subject: string;
-  readonly stream: string;
-  /** Stream sequence. */
-  readonly seq: number;
-  /** 1 on the first delivery. */
-  readonly deliveryCount: number;
-  readonly redelivered: boolean;
-  readonly msgId: string | undefined;
-  /** When the stream stored it. */
-  readonly time: Date;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface ConsumeOptions<T> {
-  /** Durable consumer name: position and acks survive restarts and are shared by instances. */
-  readonly durable: string;
-  /** Resolve to ack; throw to have the message redelivered later. Must be idempotent. */
-  readonly handler: (msg: T, info: MessageInfo) => Promise<void>;
-  /** Deliveries before a failing message is terminated and logged (default 5). */
-  readonly maxDeliver?: number;
-  /** Time the server waits for an ack before redelivering (default 30 s; slow handlers extend it). */
-  readonly ackWaitMs?: number;
-  /** First redelivery delay after a failure; doubles per delivery, at most 60 s (default 1 s). */
-  readonly nakDelayMs?: number;
-  /** Messages pulled at a time (default 16). */
-  readonly batch?: number;
-  /** Where a new durable starts: every stored message (default) or only new ones. */
-  readonly deliverPolicy?: "all" | "new";
-}
-
-export interface ConsumerHandle {
-  readonly stream: string;
-  readonly durable: string;
-  /** Stops pulling, lets the running handler finish (≤ 10 s) and returns. */
-  stop(): Promise<void>;
-}
 
 export interface ConsumeContext {
   readonly nc: NatsConnection;
@@ -88,8 +48,7 @@ export async function startConsumer<T>(
 class DurableConsumer<T> implements ConsumerHandle {
   readonly stream: string;
   readonly durable: string;
-  private readonly maxDeliver: number;
-  private readonly ackWaitMs: number;
+  private readonly delivery: Delivery<T>;
   private readonly stopping = new AbortController();
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -97,13 +56,20 @@ class DurableConsumer<T> implements ConsumerHandle {
   constructor(
     private readonly ctx: ConsumeContext,
     private readonly source: { stream: string; filterSubject: string },
-    private readonly decode: (data: Uint8Array) => T,
+    decode: (data: Uint8Array) => T,
     private readonly options: ConsumeOptions<T>,
   ) {
     this.stream = source.stream;
     this.durable = options.durable;
-    this.maxDeliver = options.maxDeliver ?? 5;
-    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.delivery = {
+      stream: source.stream,
+      durable: options.durable,
+      maxDeliver: options.maxDeliver ?? 5,
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+      decode,
+      options,
+      logger: ctx.logger,
+    };
   }
 
   /** Creates the durable or updates it to this configuration (same call from every instance). */
@@ -114,8 +80,8 @@ class DurableConsumer<T> implements ConsumerHandle {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: this.options.deliverPolicy === "new" ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: this.source.filterSubject,
-      max_deliver: this.maxDeliver,
-      ack_wait: nanos(this.ackWaitMs),
+      max_deliver: this.delivery.maxDeliver,
+      ack_wait: nanos(this.delivery.ackWaitMs),
     });
   }
 
@@ -153,7 +119,7 @@ class DurableConsumer<T> implements ConsumerHandle {
         attempt = 0;
         for await (const m of messages) {
           if (this.stopped) m.nak();
-          else await this.handle(m);
+          else await deliver(m, this.delivery);
         }
         if (!this.stopped) {
           this.ctx.logger.warn({ ...log, event: "consumer_ended" }, "pull loop ended; resuming");
@@ -185,74 +151,5 @@ class DurableConsumer<T> implements ConsumerHandle {
         );
       }
     }
-  }
-
-  private async handle(m: JsMsg): Promise<void> {
-    const info: MessageInfo = {
-      subject: m.subject,
-      stream: this.stream,
-      seq: m.seq,
-      deliveryCount: m.info.deliveryCount,
-      redelivered: m.redelivered,
-      msgId: m.headers?.get("Nats-Msg-Id") || undefined,
-      time: m.time,
-      headers: fromNatsHeaders(m.headers),
-    };
-    const log = {
-      stream: this.stream,
-      durable: this.durable,
-      subject: m.subject,
-      seq: m.seq,
-      deliveryCount: info.deliveryCount,
-    };
-    let payload: T;
-    try {
-      payload = this.decode(m.data);
-    } catch (err) {
-      m.term();
-      this.ctx.logger.error(
-        { ...log, err, event: "poison_message" },
-        "undecodable message terminated",
-      );
-      return;
-    }
-    const attributes = messagingAttributes(m.subject, "process", {
-      "messaging.consumer.group.name": this.durable,
-      "messaging.message.id": info.msgId ?? "",
-      "messaging.message.body.size": m.data.byteLength,
-      "messaging.nats.sequence": m.seq,
-      "messaging.nats.delivery_count": info.deliveryCount,
-    });
-    await withIncomingSpan(
-      `process ${m.subject}`,
-      SpanKind.CONSUMER,
-      attributes,
-      m.headers,
-      async (span) => {
-        const keepAlive = setInterval(() => m.working(), Math.max(500, this.ackWaitMs / 2));
-        try {
-          await this.options.handler(payload, info);
-          m.ack();
-        } catch (err) {
-          markFailed(span, err);
-          if (info.deliveryCount >= this.maxDeliver) {
-            m.term();
-            this.ctx.logger.error(
-              { ...log, err, event: "message_terminated" },
-              `handler failed ${info.deliveryCount} times; message terminated`,
-            );
-          } else {
-            const base = this.options.nakDelayMs ?? 1000;
-            m.nak(Math.min(base * 2 ** (info.deliveryCount - 1), 60_000));
-            this.ctx.logger.warn(
-              { ...log, err, event: "message_nak" },
-              "handler failed; message will be redelivered",
-            );
-          }
-        } finally {
-          clearInterval(keepAlive);
-        }
-      },
-    );
   }
 }

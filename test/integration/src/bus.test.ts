@@ -376,14 +376,18 @@ describe("consume", () => {
       await until(() => got.includes("before"), 10_000, "first message");
       await own.kill("SIGKILL");
       await until(() => b.state === "reconnecting", 5000, "reconnecting state");
+      // a publish issued during the outage is retried (same msgId) and lands after the restart
+      const during = b.publish(event, structOf({ n: "during" }), { timeoutMs: 1000 });
+      await new Promise((r) => setTimeout(r, 300));
       await own.restart();
       await until(() => b.state === "connected", 10_000, "reconnected state");
+      expect((await during).duplicate).toBe(false);
       await b.publish(event, structOf({ n: "after" }));
       await until(() => got.includes("after"), 20_000, "message after restart");
     } finally {
       await b.close();
     }
-    expect(got).toEqual(["before", "after"]);
+    expect(got).toEqual(["before", "during", "after"]);
     expect(states.slice(0, 2)).toEqual(["reconnecting", "connected"]);
   });
 });
