@@ -7,11 +7,15 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const projects = [];
-for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+for (const name of readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   const path = join(dir, name);
   if (!existsSync(path)) continue;
   const r = JSON.parse(readFileSync(path, "utf8"));
-  const fileFailures = (r.testResults ?? []).filter((t) => t.status === "failed" && t.assertionResults?.length === 0).length;
+  const fileFailures = (r.testResults ?? []).filter(
+    (t) => t.status === "failed" && t.assertionResults?.length === 0,
+  ).length;
   passed += r.numPassedTests ?? 0;
   failed += (r.numFailedTests ?? 0) + fileFailures;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);

@@ -1,0 +1,147 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type ConfigOf, loadConfig } from "@vis/config";
+import { VisError } from "@vis/errors";
+import { type Simulator, startSimulator } from "@vis/simulator";
+import {
+  childEnv,
+  repoRoot,
+  type ServerHandle,
+  startNats,
+  startRedis,
+  tsxLoaderUrl,
+} from "@vis/test-harness";
+import { consoleLine } from "./console-lines.ts";
+import { hubConfig, SERVICES } from "./hub-config.ts";
+import { ensurePortFree } from "./ports.ts";
+import { Supervised } from "./supervisor.ts";
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+/**
+ * The hub on one machine: nats-server (JetStream) and redis-server (AOF) unless URLs are given,
+ * the four services, and a simulated operator with cameras. Ctrl-C stops everything.
+ */
+async function main(): Promise<void> {
+  const config: ConfigOf<typeof hubConfig> = loadConfig(hubConfig, { env: process.env });
+  const root = repoRoot();
+  const dir = resolve(root, config.hub.dir);
+  mkdirSync(join(dir, "logs"), { recursive: true });
+  const owned: ServerHandle[] = [];
+  const services: Supervised[] = [];
+  let simulator: Simulator | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    print("\nstopping…");
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await simulator?.close().catch(() => undefined);
+    for (const server of owned.reverse()) await server.stop().catch(() => undefined);
+    print("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+
+  try {
+    let natsUrl = config.nats.url;
+    if (natsUrl === "") {
+      await ensurePortFree(config.hub.natsPort, "nats-server", "VIS_HUB_NATS_PORT", "VIS_NATS_URL");
+      const nats = await startNats({ dataDir: mkdir(dir, "nats"), port: config.hub.natsPort });
+      owned.push(nats);
+      natsUrl = nats.url;
+      print(
+        `nats-server  ${natsUrl} (JetStream, data in ${join(config.hub.dir, "nats")}, pid ${nats.pid})`,
+      );
+    }
+    let redisUrl = config.redis.url;
+    if (redisUrl === "") {
+      await ensurePortFree(
+        config.hub.redisPort,
+        "redis-server",
+        "VIS_HUB_REDIS_PORT",
+        "VIS_REDIS_URL",
+      );
+      const redis = await startRedis({ dataDir: mkdir(dir, "redis"), port: config.hub.redisPort });
+      owned.push(redis);
+      redisUrl = redis.url;
+      print(
+        `redis-server ${redisUrl} (AOF on, data in ${join(config.hub.dir, "redis")}, pid ${redis.pid})`,
+      );
+    }
+
+    const addresses: Record<string, string> = {};
+    for (const [i, name] of SERVICES.entries()) {
+      const grpcPort = config.hub.grpcBasePort + i;
+      const metricsPort = config.hub.metricsBasePort + i;
+      await ensurePortFree(grpcPort, name, "VIS_HUB_GRPC_BASE_PORT");
+      await ensurePortFree(metricsPort, `${name} metrics`, "VIS_HUB_METRICS_BASE_PORT");
+      addresses[name] = `127.0.0.1:${grpcPort}`;
+      const s = new Supervised({
+        name,
+        command: process.execPath,
+        args: ["--import", tsxLoaderUrl(), join(root, "services", name, "src", "main.ts")],
+        env: childEnv({
+          VIS_NATS_URL: natsUrl,
+          VIS_REDIS_URL: redisUrl,
+          VIS_GRPC_PORT: String(grpcPort),
+          VIS_METRICS_PORT: String(metricsPort),
+          VIS_TRACES_EXPORTER: "file",
+          VIS_TRACES_FILE: join(dir, "traces.jsonl"),
+        }),
+        logFile: join(dir, "logs", `${name}.log`),
+        show: consoleLine,
+        print,
+      });
+      services.push(s);
+      s.start();
+    }
+    await Promise.all(services.map((s) => s.ready));
+
+    if (config.hub.cameras > 0) {
+      simulator = await startSimulator({
+        cameras: config.hub.cameras,
+        rtmpPort: config.hub.simRtmpPort,
+        httpPort: config.hub.simHttpPort,
+        dataDir: mkdir(dir, "simulator"),
+      });
+      print(
+        `simulator    ${simulator.cameras.length} cameras, recorder at ${simulator.httpUrl} (pid ${simulator.pid})`,
+      );
+      for (const c of simulator.cameras) print(`  ${c.id}  ${c.rtmpUrl}  ${c.httpFlvUrl}`);
+    }
+    print(summary(addresses, config.hub.dir));
+  } catch (err) {
+    const e = err instanceof VisError ? err : VisError.from(err, "unknown");
+    const message = e.code === "unknown" && err instanceof Error ? err.message : e.message;
+    process.stderr.write(`hub: error ${e.code}: ${message.split("\n")[0]}\n`);
+    await stopAll(1);
+  }
+}
+
+function mkdir(dir: string, name: string): string {
+  const path = join(dir, name);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+function summary(addresses: Record<string, string>, dir: string): string {
+  return [
+    "",
+    "VISLink hub is running. Where to look:",
+    ...Object.entries(addresses).map(([name, a]) => `  ${name.padEnd(11)} gRPC ${a}`),
+    `  logs        ${dir}/logs/<service>.log   traces ${dir}/traces.jsonl`,
+    "  status      ./tools/cli/bin/vis.mjs status      (or: pnpm -s vis status)",
+    "  instances   ./tools/cli/bin/vis.mjs instances",
+    "  metrics     ./tools/cli/bin/vis.mjs info registry   (shows the Prometheus URL)",
+    "Press Ctrl-C to stop everything.",
+  ].join("\n");
+}
+
+await main().catch((err: unknown) => {
+  const e = err instanceof VisError ? err : VisError.from(err, "unknown");
+  process.stderr.write(`hub: error ${e.code}: ${e.message.split("\n")[0]}\n`);
+  process.exit(e.code === "invalid_argument" ? 2 : 1);
+});
