@@ -133,7 +133,7 @@ function summary(addresses: Record<string, string>, dir: string): string {
     "VISLink hub is running. Where to look:",
     ...Object.entries(addresses).map(([name, a]) => `  ${name.padEnd(11)} gRPC ${a}`),
     `  logs        ${dir}/logs/<service>.log   traces ${dir}/traces.jsonl`,
-    "  status      ./tools/cli/bin/vis.mjs status      (or: pnpm -s vis status)",
+    "  status      ./tools/cli/bin/vis.mjs status      (or: pnpm vis status)",
     "  instances   ./tools/cli/bin/vis.mjs instances",
     "  metrics     ./tools/cli/bin/vis.mjs info registry   (shows the Prometheus URL)",
     "Press Ctrl-C to stop everything.",
