@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Dependency } from "@vis/proto/vis/ops/v1/admin_pb";
 import { DependencyState } from "@vis/proto/vis/ops/v1/admin_pb";
+import { redactUrl } from "@vis/store";
 
 export type LinkState = "connected" | "reconnecting" | "closed";
 
@@ -58,8 +59,3 @@ const STATE: Record<LinkState, Dependency["state"]> = {
   reconnecting: DependencyState.RECONNECTING,
   closed: DependencyState.DISCONNECTED,
 };
-
-/** Drops user:password from URLs before they are shown. */
-export function redactUrl(target: string): string {
-  return target.replace(/\/\/[^@/]*@/g, "//***@");
-}

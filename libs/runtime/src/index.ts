@@ -1,5 +1,5 @@
 export { commonConfig } from "./common-config.ts";
-export { DependencyTracker, type LinkState, redactUrl } from "./dependencies.ts";
+export { DependencyTracker, type LinkState } from "./dependencies.ts";
 export { exitWithError } from "./fatal.ts";
 export { instanceStarted, instanceStopping, OPS_STREAM } from "./instance-events.ts";
 export {
