@@ -1,7 +1,7 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import { GRPC_METADATA, VisError } from "@vis/errors";
 import { describe, expect, it } from "vitest";
-import { fromGrpcFailure, toGrpcStatus } from "./grpc-error.ts";
+import { connectReason, fromGrpcFailure, toGrpcStatus } from "./grpc-error.ts";
 
 const call = { path: "/vis.ops.v1.Admin/GetInfo", address: "127.0.0.1:1", deadlineMs: 250 };
 
@@ -48,7 +48,19 @@ describe("fromGrpcFailure", () => {
       call,
     );
     expect(err.code).toBe("unavailable");
-    expect(err.message).toContain("127.0.0.1:1");
+    expect(err.message).toBe("cannot reach 127.0.0.1:1: connect ECONNREFUSED");
+  });
+
+  it("keeps only the socket error from grpc-js's connection prose", () => {
+    expect(
+      connectReason(
+        "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7101. Resolution note: ",
+      ),
+    ).toBe("connect ECONNREFUSED");
+    expect(connectReason("Name resolution failed for target dns:nowhere: Resolution note: ")).toBe(
+      "Name resolution failed for target dns:nowhere:",
+    );
+    expect(connectReason("")).toBe("no connection");
   });
 
   it("reports a local deadline with the method and the budget", () => {

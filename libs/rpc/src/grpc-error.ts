@@ -76,7 +76,7 @@ export function fromGrpcFailure(
     case "unavailable":
       return new VisError(
         "unavailable",
-        `${call.address} unavailable (${details || "no connection"})`,
+        `cannot reach ${call.address}: ${connectReason(details)}`,
         {
           cause: failure,
         },
@@ -90,4 +90,14 @@ export function fromGrpcFailure(
     default:
       return new VisError(code, details || `${where}: ${code}`, { cause: failure });
   }
+}
+
+/**
+ * grpc-js wraps the socket error in prose ("No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:1. Resolution note: "); keep the part a person acts on.
+ */
+export function connectReason(details: string): string {
+  const socket = /\b(connect|getaddrinfo|read|write) (E[A-Z]+)\b/.exec(details);
+  if (socket) return `${socket[1]} ${socket[2]}`;
+  return details.replace(/\s*Resolution note:\s*$/, "").trim() || "no connection";
 }
