@@ -34,6 +34,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq >&2 || die "apt-get update failed: check the package sources, then run: apt-get install -y ${need[*]}"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 \
     || die "apt-get install ${need[*]} failed: see the output above"
+  for pkg in "${need[@]}"; do
+    bin=$pkg; [ "$pkg" = chromium ] || command -v "$bin" >/dev/null \
+      || die "$pkg was installed but '$bin' is still not on PATH ($PATH)"
+  done
 fi
 
 # --- pnpm ----------------------------------------------------------------------------------
