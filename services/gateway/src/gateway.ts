@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { httpErrorBody, VisError } from "@vis/errors";
+import { parsePlayRoute, type Route } from "./egress/play-request.ts";
+import { rawSink, webSocketSink } from "./egress/sinks.ts";
+import { acceptResponse, isWebSocketRequest, watchClientFrames } from "./egress/websocket.ts";
+import type { HubViewer } from "./hub/stream-hub.ts";
+import { StreamManager, type StreamManagerOptions } from "./hub/stream-manager.ts";
+import type { ViewerSink } from "./hub/viewer-sink.ts";
+import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./sessions/play-authorizer.ts";
+import { type EndReason, type Session, SessionRegistry } from "./sessions/session-registry.ts";
+import type { SourceResolver } from "./sources.ts";
+
+/** What the gateway tells the rest of the hub (the composition root sends it over NATS). */
+export interface GatewayEvents {
+  sessionStarted(session: Session): void;
+  sessionEnded(session: Session, reason: EndReason, endedAt: Date): void;
+  playRefused(request: PlayRequest | undefined, error: VisError, at: Date): void;
+}
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly authorizer: PlayAuthorizer;
+  readonly sources: SourceResolver;
+  readonly streams: StreamManagerOptions;
+  readonly events?: Partial<GatewayEvents>;
+  /** Refusals for bad or missing credentials are answered after this delay (default 200 ms). */
+  readonly refusalDelayMs?: number;
+}
+
+const FLV_HEAD =
+  "HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nCache-Control: no-cache, no-store\r\n" +
+  "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n";
+
+/**
+ * The stream gateway: an HTTP server whose every play is authorised before any response, fanned
+ * out from one on-demand pull per camera.
+ */
+export class Gateway {
+  readonly sessions = new SessionRegistry();
+  readonly streams: StreamManager;
+  readonly #o: GatewayOptions;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket | Duplex>();
+  #closing = false;
+
+  constructor(options: GatewayOptions) {
+    this.#o = options;
+    this.streams = new StreamManager(options.streams);
+    this.#server = createServer((req, res) => void this.#onRequest(req, res));
+    this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+      void this.#onUpgrade(req, socket);
+    });
+    this.#server.on("connection", (s: Socket) => {
+      this.#sockets.add(s);
+      s.once("close", () => this.#sockets.delete(s));
+    });
+  }
+
+  /** Listens; resolves with the bound port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(this.#o.port, this.#o.host, () => {
+        this.#server.off("error", reject);
+        const addr = this.#server.address();
+        resolve(typeof addr === "object" && addr !== null ? addr.port : this.#o.port);
+      });
+    });
+  }
+
+  /** Ends the grant's sessions now and refuses it from now on; returns how many ended. */
+  revoke(grantId: string, until?: number): number {
+    return this.sessions.revoke(grantId, until);
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.sessions.endAll("gateway_stopping");
+    const closed = new Promise<void>((r) => this.#server.close(() => r()));
+    for (const s of this.#sockets) s.destroy();
+    await Promise.all([closed, this.streams.close()]);
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let route: Route | undefined;
+    try {
+      route = parsePlayRoute(req, false);
+      if (req.method !== "GET") throw new VisError("unimplemented", "only GET plays a stream");
+      if (route.kind === "hls") throw new VisError("unimplemented", "HLS is not served yet");
+      const admitted = await this.#admit(route.request);
+      if (admitted instanceof VisError) throw admitted;
+      const socket = req.socket;
+      if (socket.destroyed) return;
+      socket.setNoDelay(true);
+      socket.write(FLV_HEAD);
+      this.#start(route.request, admitted.grant, admitted.source, socket, rawSink(socket));
+    } catch (err) {
+      const e = VisError.from(err);
+      await this.#refusalDelay(e);
+      this.#o.events?.playRefused?.(route?.request, e, new Date());
+      const { status, body } = httpErrorBody(e);
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        connection: "close",
+        "access-control-allow-origin": "*",
+      });
+      res.end(body);
+    }
+  }
+
+  async #onUpgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
+    socket.on("error", () => undefined);
+    let route: Route | undefined;
+    try {
+      if (!isWebSocketRequest(req)) throw new VisError("invalid_argument", "not a WebSocket");
+      route = parsePlayRoute(req, true);
+      const admitted = await this.#admit(route.request);
+      if (admitted instanceof VisError) throw admitted;
+      if (socket.destroyed) return;
+      socket.write(acceptResponse(req));
+      const session = this.#start(
+        route.request,
+        admitted.grant,
+        admitted.source,
+        socket,
+        webSocketSink(socket),
+      );
+      if (session) watchClientFrames(socket, () => socket.destroy());
+    } catch (err) {
+      const e = VisError.from(err);
+      await this.#refusalDelay(e);
+      this.#o.events?.playRefused?.(route?.request, e, new Date());
+      const { status, body } = httpErrorBody(e);
+      if (socket.destroyed) return;
+      socket.end(
+        `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+  }
+
+  /** Authorises, checks the grant's session limit and finds the source. Nothing is sent here. */
+  async #admit(request: PlayRequest): Promise<{ grant: PlayGrant; source: string } | VisError> {
+    if (this.#closing) return new VisError("unavailable", "gateway is stopping");
+    let decision: PlayGrant | VisError;
+    try {
+      decision = await this.#o.authorizer.authorize(request);
+    } catch (err) {
+      decision = VisError.from(err);
+    }
+    if (decision instanceof VisError) return decision;
+    const refused = this.sessions.check(decision);
+    if (refused) return refused;
+    const source = await this.#o.sources.resolve(request.camera);
+    if (source === undefined) {
+      return new VisError("not_found", `camera ${request.camera} has no live source here`, {
+        field: "camera",
+      });
+    }
+    return { grant: decision, source };
+  }
+
+  /** Opens the session and attaches the viewer; the 200/101 was just written. */
+  #start(
+    request: PlayRequest,
+    grant: PlayGrant,
+    source: string,
+    socket: Duplex,
+    sink: ViewerSink,
+  ): Session | undefined {
+    // Re-check synchronously: another play of the same grant may have been admitted meanwhile.
+    if (this.sessions.check(grant)) {
+      socket.destroy();
+      return undefined;
+    }
+    let viewer: HubViewer | undefined;
+    const end = (reason: EndReason) => {
+      const s = this.sessions.close(session.id);
+      viewer?.detach();
+      socket.destroy();
+      if (s) this.#o.events?.sessionEnded?.(s, reason, new Date());
+    };
+    const session = this.sessions.open(
+      {
+        grant,
+        camera: request.camera,
+        protocol: request.protocol,
+        remoteAddress: request.remoteAddress,
+        bytes: () => viewer?.bytes ?? 0,
+      },
+      end,
+    );
+    socket.on("error", () => undefined);
+    socket.once("close", () => end("viewer_left"));
+    this.#o.events?.sessionStarted?.(session);
+    const hub = this.streams.acquire(request.camera, source);
+    viewer = hub.attach(sink, (reason) => end(reason));
+    if (socket.destroyed) end("viewer_left");
+    return session;
+  }
+
+  async #refusalDelay(e: VisError): Promise<void> {
+    const slow = e.code === "unauthenticated" || e.code === "permission_denied";
+    const ms = this.#o.refusalDelayMs ?? 200;
+    if (slow && ms > 0) await new Promise((r) => setTimeout(r, ms));
+  }
+}
