@@ -7,13 +7,472 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.ts";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { IncidentEvent, StatusChanged } from "./events_pb.ts";
+import { file_vis_health_v1_events } from "./events_pb.ts";
+import type { Incident, IncidentState, ProbeTarget, Rollup, RollupLevel, State, StatusReport, TargetOrigin, TargetStatus } from "./status_pb.ts";
+import { file_vis_health_v1_status } from "./status_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file vis/health/v1/monitor.proto.
  */
 export const file_vis_health_v1_monitor: GenFile = /*@__PURE__*/
-  fileDesc("Cht2aXMvaGVhbHRoL3YxL21vbml0b3IucHJvdG8SDXZpcy5oZWFsdGgudjEiRgoUTGlzdEluc3RhbmNlc1JlcXVlc3QSLgoHc2VydmljZRgBIAEoCUIdukga2AEBchUYQDIRXlthLXpdW2EtejAtOS1dKiQiQwoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEioKCWluc3RhbmNlcxgBIAMoCzIXLnZpcy5oZWFsdGgudjEuSW5zdGFuY2UiigIKCEluc3RhbmNlEg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIUCgxncnBjX2FkZHJlc3MYBCABKAkSEwoLbWV0cmljc191cmwYBSABKAkSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgVzdGF0ZRgIIAEoDjIcLnZpcy5oZWFsdGgudjEuSW5zdGFuY2VTdGF0ZRIQCgh0cmFjZV9pZBgJIAEoCSpiCg1JbnN0YW5jZVN0YXRlEh4KGklOU1RBTkNFX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRSU5TVEFOQ0VfU1RBVEVfVVAQARIaChZJTlNUQU5DRV9TVEFURV9TVE9QUEVEEAIyawoNSGVhbHRoTW9uaXRvchJaCg1MaXN0SW5zdGFuY2VzEiMudmlzLmhlYWx0aC52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBokLnZpcy5oZWFsdGgudjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Cht2aXMvaGVhbHRoL3YxL21vbml0b3IucHJvdG8SDXZpcy5oZWFsdGgudjEiUAoUVXBzZXJ0VGFyZ2V0c1JlcXVlc3QSOAoHdGFyZ2V0cxgBIAMoCzIaLnZpcy5oZWFsdGgudjEuUHJvYmVUYXJnZXRCC7pICJIBBQgBEIgnIikKFVVwc2VydFRhcmdldHNSZXNwb25zZRIQCgh1cHNlcnRlZBgBIAEoDSI5ChRSZW1vdmVUYXJnZXRzUmVxdWVzdBIhCgNpZHMYASADKAlCFLpIEZIBDggBEIgnIgdyBRABGIABIigKFVJlbW92ZVRhcmdldHNSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgNIoYBChJMaXN0VGFyZ2V0c1JlcXVlc3QSNQoGb3JpZ2luGAEgASgOMhsudmlzLmhlYWx0aC52MS5UYXJnZXRPcmlnaW5CCLpIBYIBAhABEhsKCXBhZ2Vfc2l6ZRgCIAEoDUIIukgFKgMYiCcSHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAIiWwoTTGlzdFRhcmdldHNSZXNwb25zZRIrCgd0YXJnZXRzGAEgAygLMhoudmlzLmhlYWx0aC52MS5Qcm9iZVRhcmdldBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibgoTUmVwb3J0U3RhdHVzUmVxdWVzdBIcCglzeXN0ZW1faWQYASABKAlCCbpIBnIEEAEYQBI5CgdyZXBvcnRzGAIgAygLMhsudmlzLmhlYWx0aC52MS5TdGF0dXNSZXBvcnRCC7pICJIBBQgBEIgnIigKFFJlcG9ydFN0YXR1c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIrcBCgxTdGF0dXNGaWx0ZXISHQoKdGFyZ2V0X2lkcxgBIAMoCUIJukgGkgEDEOgHEhoKCXN5c3RlbV9pZBgCIAEoCUIHukgEcgIYQBIaCglhZ2VuY3lfaWQYAyABKAlCB7pIBHICGEASGQoIZGlzdHJpY3QYBCABKAlCB7pIBHICGEASNQoGc3RhdGVzGAUgAygOMhQudmlzLmhlYWx0aC52MS5TdGF0ZUIPukgMkgEJEAYiBYIBAhABInsKEUxpc3RTdGF0dXNSZXF1ZXN0EisKBmZpbHRlchgBIAEoCzIbLnZpcy5oZWFsdGgudjEuU3RhdHVzRmlsdGVyEhsKCXBhZ2Vfc2l6ZRgCIAEoDUIIukgFKgMYiCcSHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAIiXAoSTGlzdFN0YXR1c1Jlc3BvbnNlEi0KCHN0YXR1c2VzGAEgAygLMhsudmlzLmhlYWx0aC52MS5UYXJnZXRTdGF0dXMSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIl8KEEdldFJvbGx1cFJlcXVlc3QSNQoFbGV2ZWwYASABKA4yGi52aXMuaGVhbHRoLnYxLlJvbGx1cExldmVsQgq6SAeCAQQQASAAEhQKA2tleRgCIAEoCUIHukgEcgIYQCI7ChFHZXRSb2xsdXBSZXNwb25zZRImCgdyb2xsdXBzGAEgAygLMhUudmlzLmhlYWx0aC52MS5Sb2xsdXAinwEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EjUKBXN0YXRlGAEgASgOMhwudmlzLmhlYWx0aC52MS5JbmNpZGVudFN0YXRlQgi6SAWCAQIQARIbCgl0YXJnZXRfaWQYAiABKAlCCLpIBXIDGIABEhoKCG9wZXJhdG9yGAMgASgJQgi6SAVyAxiAARIXCgVsaW1pdBgEIAEoDUIIukgFKgMYkE4iQwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEioKCWluY2lkZW50cxgBIAMoCzIXLnZpcy5oZWFsdGgudjEuSW5jaWRlbnQiMAoSTGlzdE92ZXJkdWVSZXF1ZXN0EhoKCG9wZXJhdG9yGAEgASgJQgi6SAVyAxiAASJPCg9PcGVyYXRvck92ZXJkdWUSEAoIb3BlcmF0b3IYASABKAkSKgoJaW5jaWRlbnRzGAIgAygLMhcudmlzLmhlYWx0aC52MS5JbmNpZGVudCJIChNMaXN0T3ZlcmR1ZVJlc3BvbnNlEjEKCW9wZXJhdG9ycxgBIAMoCzIeLnZpcy5oZWFsdGgudjEuT3BlcmF0b3JPdmVyZHVlIkwKDFdhdGNoUmVxdWVzdBIrCgZmaWx0ZXIYASABKAsyGy52aXMuaGVhbHRoLnYxLlN0YXR1c0ZpbHRlchIPCgdpbml0aWFsGAIgASgIInsKDVdhdGNoUmVzcG9uc2USLgoGc3RhdHVzGAEgASgLMhwudmlzLmhlYWx0aC52MS5TdGF0dXNDaGFuZ2VkSAASMAoIaW5jaWRlbnQYAiABKAsyHC52aXMuaGVhbHRoLnYxLkluY2lkZW50RXZlbnRIAEIICgZjaGFuZ2UiRgoUTGlzdEluc3RhbmNlc1JlcXVlc3QSLgoHc2VydmljZRgBIAEoCUIdukga2AEBchUYQDIRXlthLXpdW2EtejAtOS1dKiQiQwoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEioKCWluc3RhbmNlcxgBIAMoCzIXLnZpcy5oZWFsdGgudjEuSW5zdGFuY2UiigIKCEluc3RhbmNlEg8KB3NlcnZpY2UYASABKAkSEwoLaW5zdGFuY2VfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIUCgxncnBjX2FkZHJlc3MYBCABKAkSEwoLbWV0cmljc191cmwYBSABKAkSLgoKc3RhcnRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF9zZWVuGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgVzdGF0ZRgIIAEoDjIcLnZpcy5oZWFsdGgudjEuSW5zdGFuY2VTdGF0ZRIQCgh0cmFjZV9pZBgJIAEoCSpiCg1JbnN0YW5jZVN0YXRlEh4KGklOU1RBTkNFX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRSU5TVEFOQ0VfU1RBVEVfVVAQARIaChZJTlNUQU5DRV9TVEFURV9TVE9QUEVEEAIy7QYKDUhlYWx0aE1vbml0b3ISWgoNTGlzdEluc3RhbmNlcxIjLnZpcy5oZWFsdGgudjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaJC52aXMuaGVhbHRoLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJaCg1VcHNlcnRUYXJnZXRzEiMudmlzLmhlYWx0aC52MS5VcHNlcnRUYXJnZXRzUmVxdWVzdBokLnZpcy5oZWFsdGgudjEuVXBzZXJ0VGFyZ2V0c1Jlc3BvbnNlEloKDVJlbW92ZVRhcmdldHMSIy52aXMuaGVhbHRoLnYxLlJlbW92ZVRhcmdldHNSZXF1ZXN0GiQudmlzLmhlYWx0aC52MS5SZW1vdmVUYXJnZXRzUmVzcG9uc2USVAoLTGlzdFRhcmdldHMSIS52aXMuaGVhbHRoLnYxLkxpc3RUYXJnZXRzUmVxdWVzdBoiLnZpcy5oZWFsdGgudjEuTGlzdFRhcmdldHNSZXNwb25zZRJXCgxSZXBvcnRTdGF0dXMSIi52aXMuaGVhbHRoLnYxLlJlcG9ydFN0YXR1c1JlcXVlc3QaIy52aXMuaGVhbHRoLnYxLlJlcG9ydFN0YXR1c1Jlc3BvbnNlElEKCkxpc3RTdGF0dXMSIC52aXMuaGVhbHRoLnYxLkxpc3RTdGF0dXNSZXF1ZXN0GiEudmlzLmhlYWx0aC52MS5MaXN0U3RhdHVzUmVzcG9uc2USTgoJR2V0Um9sbHVwEh8udmlzLmhlYWx0aC52MS5HZXRSb2xsdXBSZXF1ZXN0GiAudmlzLmhlYWx0aC52MS5HZXRSb2xsdXBSZXNwb25zZRJaCg1MaXN0SW5jaWRlbnRzEiMudmlzLmhlYWx0aC52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBokLnZpcy5oZWFsdGgudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlElQKC0xpc3RPdmVyZHVlEiEudmlzLmhlYWx0aC52MS5MaXN0T3ZlcmR1ZVJlcXVlc3QaIi52aXMuaGVhbHRoLnYxLkxpc3RPdmVyZHVlUmVzcG9uc2USRAoFV2F0Y2gSGy52aXMuaGVhbHRoLnYxLldhdGNoUmVxdWVzdBocLnZpcy5oZWFsdGgudjEuV2F0Y2hSZXNwb25zZTABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_health_v1_events, file_vis_health_v1_status]);
+
+/**
+ * @generated from message vis.health.v1.UpsertTargetsRequest
+ */
+export type UpsertTargetsRequest = Message<"vis.health.v1.UpsertTargetsRequest"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.ProbeTarget targets = 1;
+   */
+  targets: ProbeTarget[];
+};
+
+/**
+ * Describes the message vis.health.v1.UpsertTargetsRequest.
+ * Use `create(UpsertTargetsRequestSchema)` to create a new message.
+ */
+export const UpsertTargetsRequestSchema: GenMessage<UpsertTargetsRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 0);
+
+/**
+ * @generated from message vis.health.v1.UpsertTargetsResponse
+ */
+export type UpsertTargetsResponse = Message<"vis.health.v1.UpsertTargetsResponse"> & {
+  /**
+   * @generated from field: uint32 upserted = 1;
+   */
+  upserted: number;
+};
+
+/**
+ * Describes the message vis.health.v1.UpsertTargetsResponse.
+ * Use `create(UpsertTargetsResponseSchema)` to create a new message.
+ */
+export const UpsertTargetsResponseSchema: GenMessage<UpsertTargetsResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 1);
+
+/**
+ * @generated from message vis.health.v1.RemoveTargetsRequest
+ */
+export type RemoveTargetsRequest = Message<"vis.health.v1.RemoveTargetsRequest"> & {
+  /**
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message vis.health.v1.RemoveTargetsRequest.
+ * Use `create(RemoveTargetsRequestSchema)` to create a new message.
+ */
+export const RemoveTargetsRequestSchema: GenMessage<RemoveTargetsRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 2);
+
+/**
+ * @generated from message vis.health.v1.RemoveTargetsResponse
+ */
+export type RemoveTargetsResponse = Message<"vis.health.v1.RemoveTargetsResponse"> & {
+  /**
+   * @generated from field: uint32 removed = 1;
+   */
+  removed: number;
+};
+
+/**
+ * Describes the message vis.health.v1.RemoveTargetsResponse.
+ * Use `create(RemoveTargetsResponseSchema)` to create a new message.
+ */
+export const RemoveTargetsResponseSchema: GenMessage<RemoveTargetsResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 3);
+
+/**
+ * @generated from message vis.health.v1.ListTargetsRequest
+ */
+export type ListTargetsRequest = Message<"vis.health.v1.ListTargetsRequest"> & {
+  /**
+   * Only this origin; UNSPECIFIED lists all.
+   *
+   * @generated from field: vis.health.v1.TargetOrigin origin = 1;
+   */
+  origin: TargetOrigin;
+
+  /**
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message vis.health.v1.ListTargetsRequest.
+ * Use `create(ListTargetsRequestSchema)` to create a new message.
+ */
+export const ListTargetsRequestSchema: GenMessage<ListTargetsRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 4);
+
+/**
+ * @generated from message vis.health.v1.ListTargetsResponse
+ */
+export type ListTargetsResponse = Message<"vis.health.v1.ListTargetsResponse"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.ProbeTarget targets = 1;
+   */
+  targets: ProbeTarget[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message vis.health.v1.ListTargetsResponse.
+ * Use `create(ListTargetsResponseSchema)` to create a new message.
+ */
+export const ListTargetsResponseSchema: GenMessage<ListTargetsResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 5);
+
+/**
+ * @generated from message vis.health.v1.ReportStatusRequest
+ */
+export type ReportStatusRequest = Message<"vis.health.v1.ReportStatusRequest"> & {
+  /**
+   * The reporting system; a report for a target of another system is refused.
+   *
+   * @generated from field: string system_id = 1;
+   */
+  systemId: string;
+
+  /**
+   * @generated from field: repeated vis.health.v1.StatusReport reports = 2;
+   */
+  reports: StatusReport[];
+};
+
+/**
+ * Describes the message vis.health.v1.ReportStatusRequest.
+ * Use `create(ReportStatusRequestSchema)` to create a new message.
+ */
+export const ReportStatusRequestSchema: GenMessage<ReportStatusRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 6);
+
+/**
+ * @generated from message vis.health.v1.ReportStatusResponse
+ */
+export type ReportStatusResponse = Message<"vis.health.v1.ReportStatusResponse"> & {
+  /**
+   * @generated from field: uint32 accepted = 1;
+   */
+  accepted: number;
+};
+
+/**
+ * Describes the message vis.health.v1.ReportStatusResponse.
+ * Use `create(ReportStatusResponseSchema)` to create a new message.
+ */
+export const ReportStatusResponseSchema: GenMessage<ReportStatusResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 7);
+
+/**
+ * StatusFilter selects targets; empty fields match everything.
+ *
+ * @generated from message vis.health.v1.StatusFilter
+ */
+export type StatusFilter = Message<"vis.health.v1.StatusFilter"> & {
+  /**
+   * @generated from field: repeated string target_ids = 1;
+   */
+  targetIds: string[];
+
+  /**
+   * @generated from field: string system_id = 2;
+   */
+  systemId: string;
+
+  /**
+   * @generated from field: string agency_id = 3;
+   */
+  agencyId: string;
+
+  /**
+   * @generated from field: string district = 4;
+   */
+  district: string;
+
+  /**
+   * @generated from field: repeated vis.health.v1.State states = 5;
+   */
+  states: State[];
+};
+
+/**
+ * Describes the message vis.health.v1.StatusFilter.
+ * Use `create(StatusFilterSchema)` to create a new message.
+ */
+export const StatusFilterSchema: GenMessage<StatusFilter> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 8);
+
+/**
+ * @generated from message vis.health.v1.ListStatusRequest
+ */
+export type ListStatusRequest = Message<"vis.health.v1.ListStatusRequest"> & {
+  /**
+   * @generated from field: vis.health.v1.StatusFilter filter = 1;
+   */
+  filter?: StatusFilter | undefined;
+
+  /**
+   * Default 500.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message vis.health.v1.ListStatusRequest.
+ * Use `create(ListStatusRequestSchema)` to create a new message.
+ */
+export const ListStatusRequestSchema: GenMessage<ListStatusRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 9);
+
+/**
+ * @generated from message vis.health.v1.ListStatusResponse
+ */
+export type ListStatusResponse = Message<"vis.health.v1.ListStatusResponse"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.TargetStatus statuses = 1;
+   */
+  statuses: TargetStatus[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message vis.health.v1.ListStatusResponse.
+ * Use `create(ListStatusResponseSchema)` to create a new message.
+ */
+export const ListStatusResponseSchema: GenMessage<ListStatusResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 10);
+
+/**
+ * @generated from message vis.health.v1.GetRollupRequest
+ */
+export type GetRollupRequest = Message<"vis.health.v1.GetRollupRequest"> & {
+  /**
+   * @generated from field: vis.health.v1.RollupLevel level = 1;
+   */
+  level: RollupLevel;
+
+  /**
+   * Only this system/agency/district; empty returns every group of the level.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message vis.health.v1.GetRollupRequest.
+ * Use `create(GetRollupRequestSchema)` to create a new message.
+ */
+export const GetRollupRequestSchema: GenMessage<GetRollupRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 11);
+
+/**
+ * @generated from message vis.health.v1.GetRollupResponse
+ */
+export type GetRollupResponse = Message<"vis.health.v1.GetRollupResponse"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.Rollup rollups = 1;
+   */
+  rollups: Rollup[];
+};
+
+/**
+ * Describes the message vis.health.v1.GetRollupResponse.
+ * Use `create(GetRollupResponseSchema)` to create a new message.
+ */
+export const GetRollupResponseSchema: GenMessage<GetRollupResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 12);
+
+/**
+ * @generated from message vis.health.v1.ListIncidentsRequest
+ */
+export type ListIncidentsRequest = Message<"vis.health.v1.ListIncidentsRequest"> & {
+  /**
+   * UNSPECIFIED lists open and closed.
+   *
+   * @generated from field: vis.health.v1.IncidentState state = 1;
+   */
+  state: IncidentState;
+
+  /**
+   * @generated from field: string target_id = 2;
+   */
+  targetId: string;
+
+  /**
+   * @generated from field: string operator = 3;
+   */
+  operator: string;
+
+  /**
+   * Default 100.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message vis.health.v1.ListIncidentsRequest.
+ * Use `create(ListIncidentsRequestSchema)` to create a new message.
+ */
+export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 13);
+
+/**
+ * @generated from message vis.health.v1.ListIncidentsResponse
+ */
+export type ListIncidentsResponse = Message<"vis.health.v1.ListIncidentsResponse"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.Incident incidents = 1;
+   */
+  incidents: Incident[];
+};
+
+/**
+ * Describes the message vis.health.v1.ListIncidentsResponse.
+ * Use `create(ListIncidentsResponseSchema)` to create a new message.
+ */
+export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 14);
+
+/**
+ * @generated from message vis.health.v1.ListOverdueRequest
+ */
+export type ListOverdueRequest = Message<"vis.health.v1.ListOverdueRequest"> & {
+  /**
+   * @generated from field: string operator = 1;
+   */
+  operator: string;
+};
+
+/**
+ * Describes the message vis.health.v1.ListOverdueRequest.
+ * Use `create(ListOverdueRequestSchema)` to create a new message.
+ */
+export const ListOverdueRequestSchema: GenMessage<ListOverdueRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 15);
+
+/**
+ * OperatorOverdue is one operator's overdue repairs, oldest first.
+ *
+ * @generated from message vis.health.v1.OperatorOverdue
+ */
+export type OperatorOverdue = Message<"vis.health.v1.OperatorOverdue"> & {
+  /**
+   * @generated from field: string operator = 1;
+   */
+  operator: string;
+
+  /**
+   * @generated from field: repeated vis.health.v1.Incident incidents = 2;
+   */
+  incidents: Incident[];
+};
+
+/**
+ * Describes the message vis.health.v1.OperatorOverdue.
+ * Use `create(OperatorOverdueSchema)` to create a new message.
+ */
+export const OperatorOverdueSchema: GenMessage<OperatorOverdue> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 16);
+
+/**
+ * @generated from message vis.health.v1.ListOverdueResponse
+ */
+export type ListOverdueResponse = Message<"vis.health.v1.ListOverdueResponse"> & {
+  /**
+   * @generated from field: repeated vis.health.v1.OperatorOverdue operators = 1;
+   */
+  operators: OperatorOverdue[];
+};
+
+/**
+ * Describes the message vis.health.v1.ListOverdueResponse.
+ * Use `create(ListOverdueResponseSchema)` to create a new message.
+ */
+export const ListOverdueResponseSchema: GenMessage<ListOverdueResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 17);
+
+/**
+ * @generated from message vis.health.v1.WatchRequest
+ */
+export type WatchRequest = Message<"vis.health.v1.WatchRequest"> & {
+  /**
+   * @generated from field: vis.health.v1.StatusFilter filter = 1;
+   */
+  filter?: StatusFilter | undefined;
+
+  /**
+   * First send the current status of every matching target.
+   *
+   * @generated from field: bool initial = 2;
+   */
+  initial: boolean;
+};
+
+/**
+ * Describes the message vis.health.v1.WatchRequest.
+ * Use `create(WatchRequestSchema)` to create a new message.
+ */
+export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 18);
+
+/**
+ * @generated from message vis.health.v1.WatchResponse
+ */
+export type WatchResponse = Message<"vis.health.v1.WatchResponse"> & {
+  /**
+   * @generated from oneof vis.health.v1.WatchResponse.change
+   */
+  change: {
+    /**
+     * @generated from field: vis.health.v1.StatusChanged status = 1;
+     */
+    value: StatusChanged;
+    case: "status";
+  } | {
+    /**
+     * @generated from field: vis.health.v1.IncidentEvent incident = 2;
+     */
+    value: IncidentEvent;
+    case: "incident";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message vis.health.v1.WatchResponse.
+ * Use `create(WatchResponseSchema)` to create a new message.
+ */
+export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
+  messageDesc(file_vis_health_v1_monitor, 19);
 
 /**
  * @generated from message vis.health.v1.ListInstancesRequest
@@ -32,7 +491,7 @@ export type ListInstancesRequest = Message<"vis.health.v1.ListInstancesRequest">
  * Use `create(ListInstancesRequestSchema)` to create a new message.
  */
 export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_vis_health_v1_monitor, 0);
+  messageDesc(file_vis_health_v1_monitor, 20);
 
 /**
  * @generated from message vis.health.v1.ListInstancesResponse
@@ -49,7 +508,7 @@ export type ListInstancesResponse = Message<"vis.health.v1.ListInstancesResponse
  * Use `create(ListInstancesResponseSchema)` to create a new message.
  */
 export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_vis_health_v1_monitor, 1);
+  messageDesc(file_vis_health_v1_monitor, 21);
 
 /**
  * Instance is one VISLink process as the health service knows it.
@@ -112,7 +571,7 @@ export type Instance = Message<"vis.health.v1.Instance"> & {
  * Use `create(InstanceSchema)` to create a new message.
  */
 export const InstanceSchema: GenMessage<Instance> = /*@__PURE__*/
-  messageDesc(file_vis_health_v1_monitor, 2);
+  messageDesc(file_vis_health_v1_monitor, 22);
 
 /**
  * @generated from enum vis.health.v1.InstanceState
@@ -141,8 +600,8 @@ export const InstanceStateSchema: GenEnum<InstanceState> = /*@__PURE__*/
   enumDesc(file_vis_health_v1_monitor, 0);
 
 /**
- * HealthMonitor is the health service's API: what runs where, and (later) the status of cameras,
- * systems, agencies and incidents.
+ * HealthMonitor is the health service's API: what runs where, the status of cameras, endpoints,
+ * systems, agencies and districts, and incidents with time-to-detect and time-to-repair (Art. 21(3)).
  *
  * @generated from service vis.health.v1.HealthMonitor
  */
@@ -157,6 +616,96 @@ export const HealthMonitor: GenService<{
     methodKind: "unary";
     input: typeof ListInstancesRequestSchema;
     output: typeof ListInstancesResponseSchema;
+  },
+  /**
+   * UpsertTargets registers or changes probe targets directly (ops, ad-hoc endpoints).
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.UpsertTargets
+   */
+  upsertTargets: {
+    methodKind: "unary";
+    input: typeof UpsertTargetsRequestSchema;
+    output: typeof UpsertTargetsResponseSchema;
+  },
+  /**
+   * RemoveTargets stops watching targets; their open incidents are closed as withdrawn.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.RemoveTargets
+   */
+  removeTargets: {
+    methodKind: "unary";
+    input: typeof RemoveTargetsRequestSchema;
+    output: typeof RemoveTargetsResponseSchema;
+  },
+  /**
+   * ListTargets lists the targets watched, by origin.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.ListTargets
+   */
+  listTargets: {
+    methodKind: "unary";
+    input: typeof ListTargetsRequestSchema;
+    output: typeof ListTargetsResponseSchema;
+  },
+  /**
+   * ReportStatus takes what connected systems report about their own cameras and endpoints.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.ReportStatus
+   */
+  reportStatus: {
+    methodKind: "unary";
+    input: typeof ReportStatusRequestSchema;
+    output: typeof ReportStatusResponseSchema;
+  },
+  /**
+   * ListStatus lists target statuses, filtered, in pages.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.ListStatus
+   */
+  listStatus: {
+    methodKind: "unary";
+    input: typeof ListStatusRequestSchema;
+    output: typeof ListStatusResponseSchema;
+  },
+  /**
+   * GetRollup sums statuses per system, agency or district.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.GetRollup
+   */
+  getRollup: {
+    methodKind: "unary";
+    input: typeof GetRollupRequestSchema;
+    output: typeof GetRollupResponseSchema;
+  },
+  /**
+   * ListIncidents lists incidents, newest first.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.ListIncidents
+   */
+  listIncidents: {
+    methodKind: "unary";
+    input: typeof ListIncidentsRequestSchema;
+    output: typeof ListIncidentsResponseSchema;
+  },
+  /**
+   * ListOverdue lists open incidents past their repair deadline, per operator.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.ListOverdue
+   */
+  listOverdue: {
+    methodKind: "unary";
+    input: typeof ListOverdueRequestSchema;
+    output: typeof ListOverdueResponseSchema;
+  },
+  /**
+   * Watch streams status changes and incident changes as they happen.
+   *
+   * @generated from rpc vis.health.v1.HealthMonitor.Watch
+   */
+  watch: {
+    methodKind: "server_streaming";
+    input: typeof WatchRequestSchema;
+    output: typeof WatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vis_health_v1_monitor, 0);
