@@ -7,6 +7,8 @@ export const gatewayConfig = {
     ffmpeg: str("ffmpeg"),
     /** Live source by camera id, e.g. `rtmp://nvr:1935/live/{camera}`; "" = none configured. */
     sourceTemplate: str("", { allowEmpty: true, pattern: /^(rtmp|rtmps|rtsp|http|https):\/\// }),
+    /** Comma-separated camera ids the template serves; "" = any id. */
+    cameras: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9_,-]*$/ }),
     idleGraceMs: int(10_000, 0, 600_000),
     stallTimeoutMs: int(5_000, 500, 60_000),
     backoffInitialMs: int(500, 50, 60_000),
@@ -20,4 +22,9 @@ export const gatewayConfig = {
     refusalDelayMs: int(200, 0, 5_000),
   },
   stats: { intervalMs: int(5_000, 500, 60_000) },
+  auth: {
+    /** gRPC `host:port` of the authorizer (JWKS and revocations); "" = plays are refused. */
+    authorizerAddress: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/ }),
+    keysRefreshMs: int(60_000, 1_000, 3_600_000),
+  },
 } as const;

@@ -1,16 +1,19 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { VisError } from "@vis/errors";
+import { RevocationList } from "@vis/grants";
+import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
 import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
+import { busEvents, GATEWAY_STREAM } from "./bus/gateway-events.ts";
 import { gatewayConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
+import { AccessKeys } from "./sessions/access-keys.ts";
+import { GrantsAuthorizer } from "./sessions/grants-authorizer.ts";
 import type { PlayAuthorizer } from "./sessions/play-authorizer.ts";
 import { templateSources } from "./sources.ts";
 
-// Until @vis/grants (issue #4) lands there is no grant verifier to wire: every play is refused
-// (fail closed), never allowed.
-const noVerifier: PlayAuthorizer = {
-  authorize: async () => new VisError("unavailable", "grant verification is not configured"),
-};
+/** Subject of the authorizer's revocation events (stream VIS_ACCESS; core subscribers see them too). */
+const GRANT_REVOKED = "vis.access.grant.revoked";
 
 // The gateway: relays camera streams on demand to authorised viewers (HTTP-FLV, WS-FLV), checking
 // a grant before any media flows. See docs/decisions/0006-gateway-media-path.md.
@@ -18,13 +21,39 @@ await runService({
   name: "gateway",
   version: pkg.version,
   config: gatewayConfig,
+  streams: [GATEWAY_STREAM],
   grpcServices: [],
-  start: async ({ config, logger }) => {
+  start: async ({ config, logger, bus, instanceId }) => {
+    const revoked = new RevocationList();
+    let keys: AccessKeys | undefined;
+    let authorizer: PlayAuthorizer;
+    if (config.auth.authorizerAddress === "") {
+      logger.warn({ event: "no_authorizer" }, "no authorizer address: every play is refused");
+      authorizer = {
+        authorize: async () => new VisError("unavailable", "grant verification is not configured"),
+      };
+    } else {
+      const k = new AccessKeys(config.auth.authorizerAddress, revoked, (err) =>
+        logger.warn({ err, event: "keys_refresh_failed" }, "could not load grant keys"),
+      );
+      k.start(config.auth.keysRefreshMs);
+      keys = k;
+      authorizer = new GrantsAuthorizer(() => k.jwks, {
+        revoked,
+        onUnknownKey: () => k.refreshSoon(),
+      });
+    }
+    const sink = busEvents(bus, instanceId, (err, what) =>
+      logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
+    );
     const gateway = new Gateway({
       host: config.play.host,
       port: config.play.port,
-      authorizer: noVerifier,
-      sources: templateSources(config.pull.sourceTemplate),
+      authorizer,
+      sources: templateSources(
+        config.pull.sourceTemplate,
+        config.pull.cameras.split(",").filter(Boolean),
+      ),
       refusalDelayMs: config.egress.refusalDelayMs,
       streams: {
         ffmpegPath: config.pull.ffmpeg,
@@ -42,22 +71,38 @@ await runService({
           logger.info({ event: "upstream", camera, state, detail }, `upstream ${camera} ${state}`),
       },
       events: {
-        sessionStarted: (s) =>
-          logger.info({ event: "session_started", session: s.id, camera: s.camera }, "play"),
-        sessionEnded: (s, reason) =>
+        sessionStarted: (s) => {
+          logger.info({ event: "session_started", session: s.id, camera: s.camera }, "play");
+          sink.events.sessionStarted(s);
+        },
+        sessionEnded: (s, reason, at) => {
           logger.info(
             { event: "session_ended", session: s.id, reason, bytes: s.bytes() },
             "play ended",
-          ),
-        playRefused: (req, err) =>
-          logger.info({ event: "play_refused", camera: req?.camera, code: err.code }, "refused"),
+          );
+          sink.events.sessionEnded(s, reason, at);
+        },
+        playRefused: (req, err, at) => {
+          logger.info({ event: "play_refused", camera: req?.camera, code: err.code }, "refused");
+          sink.events.playRefused(req, err, at);
+        },
       },
     });
+    const revocations = bus.subscribeCore(GRANT_REVOKED, GrantRevokedEventSchema, (e) => {
+      const ends = e.grantEndsAt ? timestampDate(e.grantEndsAt).getTime() : Date.now() + 86_400_000;
+      revoked.add(e.grantId, ends);
+      const ended = gateway.revoke(e.grantId, ends);
+      logger.info({ event: "grant_revoked", grant: e.grantId, ended }, "grant revoked");
+    });
     const port = await gateway.listen();
-    logger.info(
-      { event: "play_listening", url: `http://${config.play.host}:${port}` },
-      "play listening",
-    );
-    return () => gateway.close();
+    const playUrl = `http://${config.play.host}:${port}`;
+    const stats = setInterval(() => sink.stats(gateway.streams.sample()), config.stats.intervalMs);
+    logger.info({ event: "play_listening", url: playUrl }, "play listening");
+    return async () => {
+      clearInterval(stats);
+      keys?.close();
+      await revocations.stop();
+      await gateway.close();
+    };
   },
 });

@@ -8,12 +8,14 @@ export interface SourceResolver {
 
 /**
  * Sources from a URL template (`rtmp://nvr.example:1935/live/{camera}`), for operators whose
- * recorder names streams by camera id. Registry-backed lookup replaces this per camera.
+ * recorder names streams by camera id; `cameras` (when given) limits it to those ids.
+ * Registry-backed lookup replaces this per camera.
  */
-export function templateSources(template: string): SourceResolver {
+export function templateSources(template: string, cameras?: readonly string[]): SourceResolver {
+  const known = cameras === undefined || cameras.length === 0 ? undefined : new Set(cameras);
   return {
     resolve: async (camera) =>
-      template === "" || !CAMERA_ID.test(camera)
+      template === "" || !CAMERA_ID.test(camera) || (known !== undefined && !known.has(camera))
         ? undefined
         : template.replaceAll("{camera}", encodeURIComponent(camera)),
   };

@@ -34,6 +34,7 @@ export interface GatewayFixture {
 /** The gateway core in this process with real grant verification and a real ffmpeg pull. */
 export async function startGateway(
   sourceTemplate: string,
+  cameras: readonly string[],
   streams: Partial<StreamManagerOptions> = {},
   options: Partial<GatewayOptions> = {},
 ): Promise<GatewayFixture> {
@@ -48,7 +49,7 @@ export async function startGateway(
     host: "127.0.0.1",
     port: 0,
     authorizer,
-    sources: templateSources(sourceTemplate),
+    sources: templateSources(sourceTemplate, cameras),
     refusalDelayMs: 50,
     streams: {
       ffmpegPath: "ffmpeg",

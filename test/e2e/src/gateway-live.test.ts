@@ -21,7 +21,7 @@ describe("gateway live relay", () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ cameras: 2 });
-    gw = await startGateway(`${sim.rtmpUrl}/{camera}`);
+    gw = await startGateway(`${sim.rtmpUrl}/{camera}`, ["cam-001", "cam-002"]);
   });
   afterAll(async () => {
     await gw?.close();

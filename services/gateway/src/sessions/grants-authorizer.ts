@@ -1,5 +1,5 @@
 import { VisError } from "@vis/errors";
-import { type Jwks, RevocationList, verifyGrant } from "@vis/grants";
+import { GrantError, type Jwks, RevocationList, verifyGrant } from "@vis/grants";
 import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./play-authorizer.ts";
 
 /**
@@ -9,11 +9,17 @@ import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./play-authorizer.t
  */
 export class GrantsAuthorizer implements PlayAuthorizer {
   readonly revoked: RevocationList;
-  readonly #keys: () => Jwks;
+  readonly #keys: () => Jwks | undefined;
+  readonly #onUnknownKey: (() => void) | undefined;
 
-  constructor(keys: () => Jwks, revoked: RevocationList = new RevocationList()) {
+  /** `keys` answers undefined while no JWKS has been loaded (plays are then `unavailable`). */
+  constructor(
+    keys: () => Jwks | undefined,
+    options: { revoked?: RevocationList; onUnknownKey?: () => void } = {},
+  ) {
     this.#keys = keys;
-    this.revoked = revoked;
+    this.revoked = options.revoked ?? new RevocationList();
+    this.#onUnknownKey = options.onUnknownKey;
   }
 
   async authorize(request: PlayRequest): Promise<PlayGrant | VisError> {
@@ -23,9 +29,13 @@ export class GrantsAuthorizer implements PlayAuthorizer {
         article: "Art. 24",
       });
     }
+    const keys = this.#keys();
+    if (keys === undefined) {
+      return new VisError("unavailable", "grant keys are not loaded yet; try again shortly");
+    }
     try {
       const c = await verifyGrant(request.token, {
-        keys: this.#keys(),
+        keys,
         camera: request.camera,
         mode: request.mode,
         action: "view",
@@ -39,6 +49,7 @@ export class GrantsAuthorizer implements PlayAuthorizer {
         viewer: c.officers.join(","),
       };
     } catch (err) {
+      if (err instanceof GrantError && err.reason === "unknown_key") this.#onUnknownKey?.();
       return VisError.from(err);
     }
   }
