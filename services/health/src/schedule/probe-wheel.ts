@@ -51,6 +51,7 @@ export class ProbeWheel {
   lateMsMax = 0;
   private readonly dueAt = new Map<string, number>();
   private nextGen = 0;
+  private readonly queued = new Set<string>();
 
   constructor(private readonly o: WheelOptions) {
     this.random = o.random ?? Math.random;
@@ -74,8 +75,10 @@ export class ProbeWheel {
     const gen = ++this.nextGen;
     this.entries.set(id, { cycleMs, gen });
     const now = this.o.now();
-    const base = Math.floor(now / cycleMs) * cycleMs + phaseOf(id, cycleMs);
-    this.place(id, gen, base < now ? base + cycleMs : base, false);
+    let base = Math.floor(now / cycleMs) * cycleMs + phaseOf(id, cycleMs);
+    // A phase whose slot has already been dispatched waits for the next cycle (no pile-up now).
+    if (Math.floor(base / this.o.slotMs) <= this.lastSlot) base += cycleMs;
+    this.place(id, gen, base, false);
   }
 
   remove(id: string): void {
@@ -118,7 +121,10 @@ export class ProbeWheel {
           const jitter = (this.random() * 2 - 1) * this.o.jitter * e.cycleMs;
           this.place(item.id, e.gen, next, false, jitter);
         }
-        this.ready.push(item.id);
+        if (!this.queued.has(item.id)) {
+          this.queued.add(item.id);
+          this.ready.push(item.id);
+        }
       }
     }
     this.lastSlot = Math.max(this.lastSlot, current);
@@ -130,6 +136,7 @@ export class ProbeWheel {
     let n = 0;
     while (this.readyHead < this.ready.length && this.inFlight.size < this.o.maxInFlight) {
       const id = this.ready[this.readyHead++] as string;
+      this.queued.delete(id);
       if (this.inFlight.has(id) || !this.entries.has(id)) continue;
       this.inFlight.add(id);
       this.started++;
