@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { VisError } from "@vis/errors";
 import type { Actor } from "@vis/proto/vis/common/v1/event_pb";
@@ -134,7 +134,7 @@ export async function dismantleSystem(deps: Deps, req: DismantleSystemRequest) {
     throw new VisError("failed_precondition", `system "${req.id}" is already dismantled`, {
       field: "id",
     });
-  const s = create(VideoSystemSchema, current.entity);
+  const s = clone(VideoSystemSchema, current.entity);
   s.status = Lifecycle.DISMANTLED;
   s.dismantledDate = req.dismantledDate;
   if (s.sharing?.optedIn) {
@@ -183,7 +183,7 @@ async function dismantleCameras(
 
 export async function setSharing(deps: Deps, req: SetSharingRequest) {
   const current = await mustGet(deps, "system", req.systemId, "system_id");
-  const s = create(VideoSystemSchema, current.entity);
+  const s = clone(VideoSystemSchema, current.entity);
   const before = s.sharing?.optedIn ?? false;
   if (s.status === Lifecycle.DISMANTLED && req.optedIn)
     throw new VisError("failed_precondition", "a dismantled system cannot be shared (Art. 19)", {

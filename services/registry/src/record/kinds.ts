@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { clone } from "@bufbuild/protobuf";
 import type {
   Agency,
   Camera,
@@ -76,7 +76,7 @@ export function publicForm<K extends Kind>(
     endpoint: EndpointSchema,
     filing: FilingSchema,
   }[kind];
-  const copy = create(schema as typeof AgencySchema, value as Agency) as unknown as EntityOf[K];
+  const copy = clone(schema as typeof AgencySchema, value as Agency) as unknown as EntityOf[K];
   copy.version = BigInt(version);
   if (kind === "endpoint") {
     const ep = copy as Endpoint;
