@@ -16,4 +16,12 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from "./merkle.ts";
+export {
+  CHECKPOINT_STREAM,
+  CHECKPOINT_SUBJECT,
+  LOG_STREAM,
+  LOG_SUBJECT,
+  logAdminSubjects,
+  serviceNatsPermissions,
+} from "./nats.ts";
 export { type LogProblem, type LogReport, verifyLog, ZERO_HASH } from "./verify-log.ts";

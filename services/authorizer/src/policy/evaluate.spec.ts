@@ -328,15 +328,27 @@ describe("changzhou-2014: the registry's facts (operator limits)", () => {
     ["live-only, recorded asked", { sharing: "live_only" }, {}, "camera.live_only", "Art. 14"],
     ["live-only, live asked", { sharing: "live_only" }, live, undefined, ""],
     [
+      "recorded-only, live asked",
+      { sharing: "recorded_only" },
+      live,
+      "camera.recorded_only",
+      "Art. 14",
+    ],
+    [
       "live inside sharing hours (10:00 in 08:00–20:00)",
-      { sharingHours: { fromMinute: 480, toMinute: 1200 } },
+      { sharingHours: [{ fromMinute: 480, toMinute: 1200 }] },
       live,
       undefined,
       "",
     ],
     [
       "live outside sharing hours (10:00 in 20:00–08:00)",
-      { sharingHours: { fromMinute: 1200, toMinute: 480 } },
+      {
+        sharingHours: [
+          { fromMinute: 0, toMinute: 480 },
+          { fromMinute: 1200, toMinute: 1440 },
+        ],
+      },
       live,
       "camera.outside_hours",
       "Art. 14",

@@ -250,77 +250,89 @@ function checkCameras(
     });
   }
   for (const cameraId of req.cameraIds) {
-    const f = facts.get(cameraId);
-    const at = (code: string, article: string, message: string): void => {
-      out.push({
-        code,
-        article,
-        message: `camera ${cameraId}: ${message}`,
-        cameraId,
-        field: "camera_ids",
-      });
-    };
-    if (f === undefined) {
-      at("camera.unknown", profile.sharingArticle, "not in the registry");
-      continue;
-    }
-    if (f.lifecycle === "dismantled") {
-      at("camera.dismantled", profile.dismantledArticle, "dismantled");
-      continue;
-    }
-    if (f.governmentFunded && !f.accepted) {
-      at(
-        "camera.not_accepted",
-        profile.acceptanceArticle,
-        "government-funded and not accepted; no use before acceptance",
-      );
-      continue;
-    }
-    if (f.lifecycle !== "in_service" && !(f.lifecycle === "accepted" && !f.governmentFunded)) {
-      at(
-        "camera.not_in_service",
-        profile.acceptanceArticle,
-        `lifecycle ${f.lifecycle}, not in service`,
-      );
-      continue;
-    }
-    if (!f.optedIn || f.sharing === "none") {
-      at(
-        "camera.not_shared",
-        profile.sharingArticle,
-        "the operator has not opted in to sharing or has withdrawn",
-      );
-      continue;
-    }
-    if (mode === "recorded" && f.sharing === "live_only") {
-      at("camera.live_only", profile.sharingArticle, "the operator shares live footage only");
-      continue;
-    }
-    if (
-      mode === "live" &&
-      f.sharingHours !== undefined &&
-      !inHours(f.sharingHours, now, profile.timeZone)
-    ) {
-      const h = f.sharingHours;
-      at(
-        "camera.outside_hours",
-        profile.sharingArticle,
-        `live sharing only ${hhmm(h.fromMinute)}–${hhmm(h.toMinute)} (${profile.timeZone})`,
-      );
-      continue;
-    }
-    if (mode === "recorded" && from !== undefined) {
-      const oldest = now - f.retentionDays * 86_400_000;
-      if (from < oldest) {
-        at(
-          "window.outside_retention",
-          profile.retentionArticle,
-          `recordings are kept ${f.retentionDays} days; the oldest available is ${new Date(oldest).toISOString()}, the window starts ${new Date(from).toISOString()}`,
-        );
-      }
-    }
+    const found = checkCamera(profile, cameraId, facts.get(cameraId), mode, from, now);
+    if (found !== undefined) out.push(found);
   }
   return out;
+}
+
+/**
+ * Whether one camera may be used in `mode` now, by the registry's facts (Art. 14, 16, 19, 21(7)).
+ * Returns the finding that refuses it, or undefined. Also used to revoke grants when facts change.
+ */
+export function checkCamera(
+  profile: Profile,
+  cameraId: string,
+  f: CameraFacts | undefined,
+  mode: GrantMode | undefined,
+  from: number | undefined,
+  now: number,
+): Finding | undefined {
+  const at = (code: string, article: string, message: string): Finding => ({
+    code,
+    article,
+    message: `camera ${cameraId}: ${message}`,
+    cameraId,
+    field: "camera_ids",
+  });
+  if (f === undefined) {
+    return at("camera.unknown", profile.sharingArticle, "not in the registry");
+  }
+  if (f.lifecycle === "dismantled") {
+    return at("camera.dismantled", profile.dismantledArticle, "dismantled");
+  }
+  if (f.governmentFunded && !f.accepted) {
+    return at(
+      "camera.not_accepted",
+      profile.acceptanceArticle,
+      "government-funded and not accepted; no use before acceptance",
+    );
+  }
+  if (f.lifecycle !== "in_service" && !(f.lifecycle === "accepted" && !f.governmentFunded)) {
+    return at(
+      "camera.not_in_service",
+      profile.acceptanceArticle,
+      `lifecycle ${f.lifecycle}, not in service`,
+    );
+  }
+  if (!f.optedIn || f.sharing === "none") {
+    return at(
+      "camera.not_shared",
+      profile.sharingArticle,
+      "the operator has not opted in to sharing or has withdrawn",
+    );
+  }
+  if (mode === "recorded" && f.sharing === "live_only") {
+    return at("camera.live_only", profile.sharingArticle, "the operator shares live footage only");
+  }
+  if (mode === "live" && f.sharing === "recorded_only") {
+    return at(
+      "camera.recorded_only",
+      profile.sharingArticle,
+      "the operator shares recorded footage only",
+    );
+  }
+  const hours = f.sharingHours ?? [];
+  if (hours.length > 0 && !hours.some((h) => inHours(h, now, profile.timeZone))) {
+    const list = hours.map((h) => `${hhmm(h.fromMinute)}–${hhmm(h.toMinute)}`).join(", ");
+    return at(
+      "camera.outside_hours",
+      profile.sharingArticle,
+      `access is shared only ${list} (${profile.timeZone})`,
+    );
+  }
+  if (mode === "recorded" && from !== undefined) {
+    const oldest = now - f.retentionDays * 86_400_000;
+    if (from < oldest) {
+      return at(
+        "window.outside_retention",
+        profile.retentionArticle,
+        `recordings are kept ${f.retentionDays} days; the oldest available is ${new Date(oldest).toISOString()}, the window starts ${new Date(from).toISOString()}`,
+      );
+    }
+  }
+
+  return undefined;
 }
 
 function planGrant(

@@ -11,11 +11,11 @@ export interface CameraFacts {
   readonly district: string;
   /** The operator opted in to sharing (Art. 14) and has not withdrawn. */
   readonly optedIn: boolean;
-  /** What the operator shares: live and recorded, live only, or nothing. */
-  readonly sharing: "live_and_recorded" | "live_only" | "none";
-  /** Local hours (Asia/Shanghai, minutes from midnight, `from` inclusive, `to` exclusive) during
-   * which live sharing is offered; undefined = always. */
-  readonly sharingHours?: { readonly fromMinute: number; readonly toMinute: number };
+  /** What the operator shares. */
+  readonly sharing: "live_and_recorded" | "live_only" | "recorded_only" | "none";
+  /** Daily windows (profile time zone, minutes from midnight, `from` inclusive, `to` exclusive)
+   * during which access is offered; undefined or empty = all day. */
+  readonly sharingHours?: readonly { readonly fromMinute: number; readonly toMinute: number }[];
   /** Lifecycle: only `in_service` cameras are shared (Art. 10, 16, 19). */
   readonly lifecycle: "planned" | "built" | "accepted" | "in_service" | "dismantled";
   /** Government-funded systems need acceptance before use (Art. 16). */
