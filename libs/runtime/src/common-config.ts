@@ -7,6 +7,9 @@ export const commonConfig = {
   nats: {
     url: url("nats://127.0.0.1:4222", ["nats:", "tls:"]),
     connectTimeoutMs: int(5000, 100, 120_000),
+    /** NATS user and password of this service; empty connects without credentials. */
+    user: str("", { allowEmpty: true }),
+    password: str("", { allowEmpty: true, secret: true }),
   },
   redis: {
     url: url("redis://127.0.0.1:6379", ["redis:", "rediss:"]),

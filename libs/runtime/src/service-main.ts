@@ -124,6 +124,9 @@ export async function runService<S extends Spec>(def: ServiceDefinition<S>): Pro
       name: instanceId,
       logger,
       connectTimeoutMs: config.nats.connectTimeoutMs,
+      ...(config.nats.user === ""
+        ? {}
+        : { credentials: { user: config.nats.user, pass: config.nats.password } }),
     });
     bus.onState(deps.track("nats", config.nats.url, bus.state));
     store = await connectStore({

@@ -3,7 +3,7 @@ export { liveChildCount, makeTempDir, removeTempDir } from "./cleanup.ts";
 export { dockerAvailable } from "./docker.ts";
 export { freePort } from "./free-port.ts";
 export type { LogLine } from "./log-lines.ts";
-export { type NatsOptions, startNats } from "./nats-server.ts";
+export { type NatsOptions, type NatsUser, natsAuthConfig, startNats } from "./nats-server.ts";
 export { childEnv, repoRoot, tsxLoaderUrl } from "./node-entry.ts";
 export { probeNats, probeRedis } from "./probe.ts";
 export { type RedisOptions, startRedis } from "./redis-server.ts";

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findBinary } from "./binaries.ts";
 import { makeTempDir } from "./cleanup.ts";
@@ -16,6 +16,27 @@ export interface NatsOptions {
   readonly dataDir?: string;
   /** A fixed port (for a local dev stack; tests leave it out and get a free one). */
   readonly port?: number;
+  /**
+   * Users with permissions. When given, the server requires authentication: they are written to
+   * `<dataDir>/auth.conf` and passed with `-c`, and the readiness probe logs in as the first user.
+   * Without it, the server accepts anyone (today's behaviour).
+   */
+  readonly users?: readonly NatsUser[];
+}
+
+/** A NATS user and, optionally, what it may publish and subscribe to (nats-server `permissions`). */
+export interface NatsUser {
+  readonly user: string;
+  readonly password: string;
+  readonly permissions?: {
+    readonly publish?: { readonly allow?: readonly string[]; readonly deny?: readonly string[] };
+    readonly subscribe?: { readonly allow?: readonly string[]; readonly deny?: readonly string[] };
+  };
+}
+
+/** The nats-server configuration text for `users` (the config format accepts JSON values). */
+export function natsAuthConfig(users: readonly NatsUser[]): string {
+  return `authorization: ${JSON.stringify({ users }, null, 2)}\n`;
 }
 
 /**
@@ -27,7 +48,8 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
   const jetstream = options.jetstream ?? true;
   const external = process.env.VIS_NATS_URL;
   if (external) return externalServer(external, 4222);
-  const pinned = options.dataDir !== undefined || options.port !== undefined;
+  const pinned =
+    options.dataDir !== undefined || options.port !== undefined || options.users !== undefined;
   if (!pinned && (await dockerAvailable())) {
     return startContainer({
       image: "nats:2.10-alpine",
@@ -38,6 +60,10 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
     });
   }
   const dataDir = options.dataDir ?? makeTempDir("nats");
+  const users = options.users ?? [];
+  const authFile = join(dataDir, "auth.conf");
+  if (users.length > 0) writeFileSync(authFile, natsAuthConfig(users), { mode: 0o600 });
+  const probeAuth = users[0];
   const server = new LocalServer({
     name: "nats-server",
     bin: findBinary("nats-server"),
@@ -45,6 +71,7 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
     dataDir,
     ownsDataDir: options.dataDir === undefined,
     args: (port) => [
+      ...(users.length > 0 ? ["-c", authFile] : []),
       "-a",
       "127.0.0.1",
       "-p",
@@ -54,7 +81,7 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
       dataDir,
     ],
     discoverPort: (child, failFast) => readPortsFile(dataDir, child, failFast),
-    probe: (port) => probeNats(port, jetstream),
+    probe: (port) => probeNats(port, jetstream, "127.0.0.1", 1000, probeAuth),
   });
   await server.start(options.port);
   return server;

@@ -43,8 +43,13 @@ export function probeNats(
   jetstream: boolean,
   host = "127.0.0.1",
   timeoutMs = 1000,
+  auth?: { readonly user: string; readonly password: string },
 ): Promise<boolean> {
   let sent = false;
+  const credentials =
+    auth === undefined
+      ? ""
+      : `,"user":${JSON.stringify(auth.user)},"pass":${JSON.stringify(auth.password)}`;
   return talk(
     host,
     port,
@@ -53,8 +58,7 @@ export function probeNats(
     (received, write) => {
       if (!sent && received.includes("\r\n") && received.startsWith("INFO ")) {
         sent = true;
-        const hello =
-          'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1}\r\n';
+        const hello = `CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1${credentials}}\r\n`;
         const js = jetstream ? "SUB _INBOX.probe 1\r\nPUB $JS.API.INFO _INBOX.probe 0\r\n\r\n" : "";
         write(`${hello}${js}PING\r\n`);
         return undefined;
