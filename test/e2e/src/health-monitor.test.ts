@@ -16,6 +16,8 @@ import {
   makeTempDir,
   type NatsServer,
   type RedisServer,
+  repoRoot,
+  runToExit,
   type ServiceProcess,
   startNats,
   startRedis,
@@ -239,6 +241,26 @@ describe("health monitor: probes, incidents, restart, alerts", () => {
     expect(Number(opened[2]?.headers["x-vis-attempt"])).toBeGreaterThanOrEqual(2);
     const closed = hooks.find((h) => h.body.event === "incident.closed" && h.status === 200);
     expect(Number(closed?.body.incident.timeToRepairMs)).toBeGreaterThan(0);
+  });
+
+  it("the vis CLI shows incidents with their time-to-repair and the roll-up per district", async () => {
+    const vis = (...args: string[]) =>
+      runToExit({
+        entry: `${repoRoot()}/tools/cli/src/main.ts`,
+        args: [...args, "--health", String(health.ready.grpc), "--json"],
+      });
+    const incidents = await vis("incidents", "--state", "closed");
+    expect(incidents.code).toBe(0);
+    const list = JSON.parse(incidents.stdout) as { targetId: string; timeToRepairMs: string }[];
+    expect(list.map((i) => i.targetId)).toEqual(["cam-002"]);
+    expect(Number(list[0]?.timeToRepairMs)).toBeGreaterThan(0);
+    const rollup = await vis("health-status", "--rollup", "district");
+    expect(JSON.parse(rollup.stdout)).toMatchObject([{ key: "wujin", total: 3, online: 3 }]);
+    const bad = await vis("health-status", "--state", "sleepy");
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      error: { code: "invalid_argument", field: "--state" },
+    });
   });
 
   it("serves Prometheus metrics for targets, probes and incidents", async () => {

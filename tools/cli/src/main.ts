@@ -1,6 +1,7 @@
 import { VisError } from "@vis/errors";
 import { checkHealth, listServices } from "@vis/rpc";
 import { flagInt, flagString, type ParsedArgs, parseArgs } from "./args.ts";
+import { HEALTH_USAGE, runHealthCommand } from "./commands/health-commands.ts";
 import { fetchInfo, infoText } from "./commands/info.ts";
 import { fetchInstances, instancesText } from "./commands/instances.ts";
 import { fetchStatus, statusText } from "./commands/status.ts";
@@ -17,6 +18,7 @@ commands:
   info <target>               what a service process is: instance, version, addresses, dependencies
   api <target>                the gRPC services a server offers (server reflection)
   instances [--service NAME]  service instances announced on the bus, as the health monitor saw them
+${HEALTH_USAGE}
 
 <target> is registry, authorizer, gateway, health, or HOST:PORT. Service addresses come from
 --<service> HOST:PORT, then VIS_<SERVICE>_ADDR, then the hub defaults 127.0.0.1:7101..7104.
@@ -73,10 +75,14 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
     case "help":
       process.stdout.write(`${USAGE}\n`);
       return args.command === undefined ? 2 : 0;
-    default:
+    default: {
+      const health = resolveTarget("health", args.flags, process.env).address;
+      const code = await runHealthCommand(args, out, health, deadlineMs);
+      if (code !== undefined) return code;
       throw new VisError("invalid_argument", `unknown command "${args.command}"; run "vis help"`, {
         field: "command",
       });
+    }
   }
 }
 

@@ -24,7 +24,10 @@ function manualWheel(maxInFlight: number, jitter = 0) {
       await new Promise((r) => setImmediate(r));
     }
   };
-  return { wheel, runs, advance, pending, at: () => now };
+  const jump = (ms: number) => {
+    now += ms;
+  };
+  return { wheel, runs, advance, pending, jump, at: () => now };
 }
 
 describe("ProbeWheel", () => {
@@ -78,6 +81,25 @@ describe("ProbeWheel", () => {
     wheel.remove("a");
     await advance(2000);
     expect(runs.filter((r) => r.id === "a")).toHaveLength(2);
+  });
+
+  it("spreads the catch-up after an event-loop stall instead of firing it at once (pace budget)", async () => {
+    const { wheel, runs, advance, jump } = manualWheel(100_000);
+    for (let i = 0; i < 10_000; i++) wheel.add(`cam-${i}`, 1000);
+    await advance(2000);
+    const before = runs.length;
+    // 500 ms pass without a tick: 5,000 probes came due.
+    jump(500);
+    wheel.tick();
+    const burst = runs.length - before;
+    // Steady rate is 100 per 10 ms slot; the budget allows 1.5× that plus a two-slot bucket.
+    expect(burst).toBeLessThanOrEqual(300);
+    expect(burst).toBeGreaterThan(0);
+    expect(wheel.backlog).toBeGreaterThan(3000);
+    // …and the backlog is worked off at 1.5× the steady rate, within about a second.
+    await advance(1200);
+    expect(wheel.backlog).toBe(0);
+    expect(wheel.lateMsMax).toBeGreaterThan(400);
   });
 
   it("gives a stable phase within the cycle", () => {

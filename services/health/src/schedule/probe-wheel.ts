@@ -5,6 +5,12 @@ export interface WheelOptions {
   readonly maxInFlight: number;
   /** Random jitter added to each next due time, as a share of the target's cycle (default 0.02). */
   readonly jitter: number;
+  /**
+   * Pace budget: probes may start at most this factor above the steady rate (Σ 1/cycle), with a
+   * bucket of two slots' worth, so a catch-up after an event-loop stall is spread out instead of
+   * fired at once (default 1.5; never below 100 probes/s and a bucket of 10).
+   */
+  readonly pace?: number;
   readonly now: () => number;
   readonly random?: () => number;
   /** Runs one probe; the wheel counts it in flight until the promise settles. */
@@ -51,11 +57,16 @@ export class ProbeWheel {
   lateMsMax = 0;
   private readonly dueAt = new Map<string, number>();
   private nextGen = 0;
-  private readonly queued = new Set<string>();
+  private readonly queued = new Map<string, number>();
+  /** Steady probe rate in probes per ms (Σ 1/cycle over targets). */
+  private rate = 0;
+  private tokens = 10;
+  private refilledAt: number;
 
   constructor(private readonly o: WheelOptions) {
     this.random = o.random ?? Math.random;
     this.lastSlot = Math.floor(o.now() / o.slotMs);
+    this.refilledAt = o.now();
   }
 
   get size(): number {
@@ -73,6 +84,8 @@ export class ProbeWheel {
     const prev = this.entries.get(id);
     if (prev !== undefined && prev.cycleMs === cycleMs) return;
     const gen = ++this.nextGen;
+    if (prev !== undefined) this.rate -= 1 / prev.cycleMs;
+    this.rate += 1 / cycleMs;
     this.entries.set(id, { cycleMs, gen });
     const now = this.o.now();
     let base = Math.floor(now / cycleMs) * cycleMs + phaseOf(id, cycleMs);
@@ -82,6 +95,8 @@ export class ProbeWheel {
   }
 
   remove(id: string): void {
+    const e = this.entries.get(id);
+    if (e !== undefined) this.rate -= 1 / e.cycleMs;
     this.entries.delete(id);
     this.dueAt.delete(id);
   }
@@ -122,7 +137,7 @@ export class ProbeWheel {
           this.place(item.id, e.gen, next, false, jitter);
         }
         if (!this.queued.has(item.id)) {
-          this.queued.add(item.id);
+          this.queued.set(item.id, s * this.o.slotMs);
           this.ready.push(item.id);
         }
       }
@@ -132,16 +147,30 @@ export class ProbeWheel {
     return this.drain(now);
   }
 
+  private refill(now: number): void {
+    const pace = Math.max(this.rate * (this.o.pace ?? 1.5), 0.1);
+    const cap = Math.max(pace * this.o.slotMs * 2, 10);
+    this.tokens = Math.min(cap, this.tokens + (now - this.refilledAt) * pace);
+    this.refilledAt = now;
+  }
+
   private drain(now: number): number {
     let n = 0;
-    while (this.readyHead < this.ready.length && this.inFlight.size < this.o.maxInFlight) {
+    this.refill(now);
+    while (
+      this.readyHead < this.ready.length &&
+      this.inFlight.size < this.o.maxInFlight &&
+      this.tokens >= 1
+    ) {
       const id = this.ready[this.readyHead++] as string;
+      const dueAt = this.queued.get(id) ?? now;
       this.queued.delete(id);
       if (this.inFlight.has(id) || !this.entries.has(id)) continue;
+      this.tokens--;
       this.inFlight.add(id);
       this.started++;
       n++;
-      const late = Math.max(0, now - (this.dueAt.get(id) ?? now));
+      const late = Math.max(0, now - dueAt);
       this.lateMsSum += late;
       if (late > this.lateMsMax) this.lateMsMax = late;
       this.o.run(id).then(
