@@ -20,6 +20,8 @@ export const gatewayConfig = {
     lowWaterBytes: int(64 * 1024, 0, 16 * 1024 * 1024),
     stallDropMs: int(10_000, 500, 600_000),
     refusalDelayMs: int(200, 0, 5_000),
+    /** Media within this window is sent to each viewer in one write (0 = per tag). */
+    batchMs: int(40, 0, 500),
   },
   stats: { intervalMs: int(5_000, 500, 60_000) },
   auth: {

@@ -62,6 +62,7 @@ await runService({
         backoffInitialMs: config.pull.backoffInitialMs,
         backoffMaxMs: config.pull.backoffMaxMs,
         upstreamOutageMaxMs: config.pull.outageMaxMs,
+        batchMs: config.egress.batchMs,
         hub: {
           highWaterBytes: config.egress.highWaterBytes,
           lowWaterBytes: config.egress.lowWaterBytes,

@@ -13,6 +13,8 @@ export function rawSink(socket: Socket | Duplex): ViewerSink {
       return socket.writableLength;
     },
     close: () => socket.destroy(),
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
   };
 }
 
@@ -30,5 +32,7 @@ export function webSocketSink(socket: Socket | Duplex): ViewerSink {
     },
     // Revocation must cut at once: no close frame queued behind megabytes of media.
     close: () => socket.destroy(),
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
   };
 }

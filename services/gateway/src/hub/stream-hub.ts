@@ -115,8 +115,10 @@ export class StreamHub {
     };
     this.#viewers.add(v);
     if (this.#gopOpen && this.#gop.length > 0) {
+      sink.cork?.();
       this.#sendInit(v);
       for (const unit of this.#gop) this.#write(v, unit);
+      sink.uncork?.();
       v.live = true;
     }
     return v;

@@ -1,6 +1,7 @@
 import { FlvDemuxer } from "../flv/flv-demuxer.ts";
 import { FfmpegPull, type UpstreamState } from "../upstream/ffmpeg-pull.ts";
 import { StreamHub } from "./stream-hub.ts";
+import { UnitBatcher } from "./unit-batcher.ts";
 import type { HubLimits } from "./viewer-sink.ts";
 
 export interface StreamManagerOptions {
@@ -13,6 +14,8 @@ export interface StreamManagerOptions {
   /** Viewers are let go when the upstream has been down this long (default 30 s). */
   readonly upstreamOutageMaxMs: number;
   readonly hub?: Partial<HubLimits>;
+  /** Media arriving within this window goes to viewers as one write (default 40 ms; 0 = off). */
+  readonly batchMs?: number;
   onUpstreamState?(camera: string, state: UpstreamState, detail: string): void;
 }
 
@@ -40,6 +43,7 @@ interface Entry {
   readonly hub: StreamHub;
   readonly demuxer: FlvDemuxer;
   readonly pull: FfmpegPull;
+  readonly batcher: UnitBatcher;
   idleTimer: NodeJS.Timeout | undefined;
   outageTimer: NodeJS.Timeout | undefined;
   last: { at: number; bytesIn: number; bytesOut: number; frames: number };
@@ -72,11 +76,14 @@ export class StreamManager {
     }
     if (existing) void this.#release(existing);
     const demuxer = new FlvDemuxer();
+    const hub = new StreamHub(camera, this.#o.hub, { onEmpty: () => this.#scheduleIdle(entry) });
+    const batcher = new UnitBatcher(this.#o.batchMs ?? 40, (units) => hub.ingest(units));
     const entry: Entry = {
       camera,
       source,
       demuxer,
-      hub: new StreamHub(camera, this.#o.hub, { onEmpty: () => this.#scheduleIdle(entry) }),
+      hub,
+      batcher,
       pull: new FfmpegPull({
         url: source,
         ffmpegPath: this.#o.ffmpegPath,
@@ -84,10 +91,13 @@ export class StreamManager {
         backoffInitialMs: this.#o.backoffInitialMs,
         backoffMaxMs: this.#o.backoffMaxMs,
         onChunk: (chunk, firstOfRun) => {
-          if (firstOfRun) demuxer.rebase();
+          if (firstOfRun) {
+            demuxer.rebase();
+            batcher.reset();
+          }
           const units = demuxer.push(chunk);
-          if (firstOfRun && demuxer.header) entry.hub.setHeader(demuxer.header);
-          entry.hub.ingest(units);
+          if (firstOfRun && demuxer.header) hub.setHeader(demuxer.header);
+          batcher.push(units);
         },
         onState: (state, detail) => this.#onState(entry, state, detail),
       }),
@@ -145,6 +155,7 @@ export class StreamManager {
 
   #onState(e: Entry, state: UpstreamState, detail: string): void {
     if (state === "retrying") {
+      e.batcher.reset();
       e.hub.upstreamLost();
       if (e.outageTimer === undefined) {
         e.outageTimer = setTimeout(() => {
@@ -163,6 +174,7 @@ export class StreamManager {
     clearTimeout(e.idleTimer);
     clearTimeout(e.outageTimer);
     if (this.#entries.get(e.camera) === e) this.#entries.delete(e.camera);
+    e.batcher.reset();
     e.hub.dropAll("upstream_lost");
     await e.pull.stop();
   }

@@ -9,6 +9,9 @@ export interface ViewerSink {
   readonly writableLength: number;
   /** Ends the connection at once (socket destroyed). */
   close(): void;
+  /** Optional: hold writes and send them together (one writev) at `uncork`. */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** Why the hub let a viewer go. */
