@@ -4,6 +4,7 @@ import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
 import { finishPendingBatches, registryHandlers } from "./api/handlers.ts";
 import { systemClock } from "./domain/dates.ts";
+import { startBatchFinisher } from "./import/importer.ts";
 import { Projector } from "./projection/projector.ts";
 import { Queries } from "./projection/queries.ts";
 import { EventRelay } from "./record/event-relay.ts";
@@ -40,8 +41,13 @@ await runService({
         { event: "imports_finished", batches: finished },
         "finished pending import batches",
       );
+    const finisher = new AbortController();
+    startBatchFinisher(deps, 3000, finisher.signal, (err) =>
+      logger.warn({ err, event: "import_finish_retry" }, "finishing import batches: will retry"),
+    );
     rpc.add(Registry, registryHandlers(deps));
     return async () => {
+      finisher.abort();
       await Promise.all([relay.stop(), projector.stop()]);
     };
   },

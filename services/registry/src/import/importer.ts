@@ -131,16 +131,33 @@ export async function importRows(deps: Deps, req: ImportRequest) {
   return { ...out, rows: rows.length, errors };
 }
 
+/** Batches this process is applying right now (the background finisher leaves them alone). */
+const applying = new Set<string>();
+
 /** Writes a committed batch's rows (idempotently), marks it applied, waits for the projection. */
-async function finished(deps: Deps, batch: ImportBatch, revision: number, dryRun: boolean) {
+async function finished(
+  deps: Deps,
+  batch: ImportBatch,
+  revision: number,
+  dryRun: boolean,
+  wait = true,
+) {
   const kind: Kind = batch.entity === ImportEntity.SYSTEM ? "system" : "camera";
   if (batch.state === BatchState.COMMITTED) {
-    const last = await applyBatch(deps.records, batch);
-    await deps.records.putBatch(
-      create(ImportBatchSchema, { ...batch, state: BatchState.APPLIED }),
-      revision,
-    );
-    await deps.projector.waitFor(kind, last, 60_000);
+    applying.add(batch.batchId);
+    try {
+      const last = await applyBatch(deps.records, batch);
+      await deps.records
+        .putBatch(create(ImportBatchSchema, { ...batch, state: BatchState.APPLIED }), revision)
+        .catch(async (err: unknown) => {
+          // Another finisher marked it first: fine once it says applied.
+          if ((await deps.records.getBatch(batch.batchId))?.batch.state !== BatchState.APPLIED)
+            throw err;
+        });
+      if (wait) await deps.projector.waitFor(kind, last, 60_000);
+    } finally {
+      applying.delete(batch.batchId);
+    }
   }
   const ids = kind === "camera" ? batch.cameras.map((c) => c.id) : batch.systems.map((s) => s.id);
   return { batchId: batch.batchId, rows: ids.length, written: ids.length, errors: [], ids, dryRun };
@@ -183,12 +200,36 @@ export async function applyBatch(records: RecordStore, batch: ImportBatch): Prom
 
 /** Finishes batches a previous run committed but did not apply (called at start). */
 export async function finishPendingBatches(deps: Deps): Promise<number> {
-  const pending = await deps.records.pendingBatches();
+  const pending = (await deps.records.pendingBatches()).filter((id) => !applying.has(id));
   for (const id of pending) {
     const b = await deps.records.getBatch(id);
-    if (b) await finished(deps, b.batch, b.revision, false);
+    if (b) await finished(deps, b.batch, b.revision, false, false);
   }
   return pending.length;
+}
+
+/**
+ * Finishes committed batches whose writing was cut short (NATS lost mid-batch, a crash): at start
+ * and then every `everyMs` until `signal` aborts.
+ */
+export function startBatchFinisher(
+  deps: Deps,
+  everyMs: number,
+  signal: AbortSignal,
+  onError: (err: unknown) => void,
+) {
+  let running = false;
+  const tick = () => {
+    if (running || signal.aborted) return;
+    running = true;
+    finishPendingBatches(deps)
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  };
+  const timer = setInterval(tick, everyMs);
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
 }
 
 function parseRows(req: ImportRequest): Row[] {
