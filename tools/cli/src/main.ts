@@ -1,9 +1,11 @@
 import { VisError } from "@vis/errors";
 import { checkHealth, listServices } from "@vis/rpc";
 import { flagInt, flagString, type ParsedArgs, parseArgs } from "./args.ts";
+import { ACCESS_USAGE, runAccessCommand } from "./commands/access.ts";
 import { HEALTH_USAGE, runHealthCommand } from "./commands/health-commands.ts";
 import { fetchInfo, infoText } from "./commands/info.ts";
 import { fetchInstances, instancesText } from "./commands/instances.ts";
+import { LOG_USAGE, runLogCommand } from "./commands/log.ts";
 import { fetchStatus, statusText } from "./commands/status.ts";
 import { createOutput, type Output, printError } from "./output.ts";
 import { resolveTarget, SERVICES } from "./targets.ts";
@@ -19,6 +21,8 @@ commands:
   api <target>                the gRPC services a server offers (server reflection)
   instances [--service NAME]  service instances announced on the bus, as the health monitor saw them
 ${HEALTH_USAGE}
+${ACCESS_USAGE}
+${LOG_USAGE}
 
 <target> is registry, authorizer, gateway, health, or HOST:PORT. Service addresses come from
 --<service> HOST:PORT, then VIS_<SERVICE>_ADDR, then the hub defaults 127.0.0.1:7101..7104.
@@ -79,6 +83,11 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
       const health = resolveTarget("health", args.flags, process.env).address;
       const code = await runHealthCommand(args, out, health, deadlineMs);
       if (code !== undefined) return code;
+      const authorizer = resolveTarget("authorizer", args.flags, process.env).address;
+      const accessCode =
+        (await runAccessCommand(args, out, authorizer, deadlineMs)) ??
+        (await runLogCommand(args, out, authorizer, deadlineMs));
+      if (accessCode !== undefined) return accessCode;
       throw new VisError("invalid_argument", `unknown command "${args.command}"; run "vis help"`, {
         field: "command",
       });
