@@ -37,6 +37,25 @@ import {
 } from "@vis/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+/**
+ * The test serves only some methods of a real generated service (HealthMonitor carries the
+ * validation rules these tests need); the others answer `unimplemented`.
+ */
+function someMethods<S extends DescService>(
+  service: S,
+  impl: Partial<ServiceImpl<S>>,
+): ServiceImpl<S> {
+  const full: Record<string, unknown> = {};
+  for (const m of service.methods) {
+    full[m.localName] =
+      (impl as Record<string, unknown>)[m.localName] ??
+      (() => {
+        throw new VisError("unimplemented", `${m.name} is not served in this test`);
+      });
+  }
+  return full as ServiceImpl<S>;
+}
+
 // Tracing as a process would install it: provider, W3C propagator, async-local context.
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -134,27 +153,30 @@ beforeAll(async () => {
   slowCallAborted = new Promise((resolve) => {
     markSlowAborted = resolve;
   });
-  server.add(HealthMonitor, {
-    async listInstances(req, ctx) {
-      switch (req.service) {
-        case "refused":
-          throw new VisError("permission_denied", "private place", {
-            field: "service",
-            article: "Art. 9",
-          });
-        case "crash":
-          throw new Error("db password is hunter2");
-        case "slow":
-          await new Promise((resolve) =>
-            ctx.signal.addEventListener("abort", resolve, { once: true }),
-          );
-          markSlowAborted(ctx.signal.reason);
-          return {};
-        default:
-          return { instances: [instance(req.service || "registry")] };
-      }
-    },
-  });
+  server.add(
+    HealthMonitor,
+    someMethods(HealthMonitor, {
+      async listInstances(req, ctx) {
+        switch (req.service) {
+          case "refused":
+            throw new VisError("permission_denied", "private place", {
+              field: "service",
+              article: "Art. 9",
+            });
+          case "crash":
+            throw new Error("db password is hunter2");
+          case "slow":
+            await new Promise((resolve) =>
+              ctx.signal.addEventListener("abort", resolve, { once: true }),
+            );
+            markSlowAborted(ctx.signal.reason);
+            return {};
+          default:
+            return { instances: [instance(req.service || "registry")] };
+        }
+      },
+    }),
+  );
   const echo = {
     async *stream(req: { service: string }) {
       yield instance("first");
@@ -552,14 +574,17 @@ describe("shutdown", () => {
   it("cuts calls still running after the grace period and aborts their handlers", async () => {
     const own = createRpcServer({ logger });
     let aborted: Promise<unknown> = Promise.resolve();
-    own.add(HealthMonitor, {
-      listInstances(_req, ctx) {
-        aborted = new Promise((resolve) =>
-          ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason)),
-        );
-        return new Promise(() => {}); // never answers
-      },
-    });
+    own.add(
+      HealthMonitor,
+      someMethods(HealthMonitor, {
+        listInstances(_req, ctx) {
+          aborted = new Promise((resolve) =>
+            ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason)),
+          );
+          return new Promise(() => {}); // never answers
+        },
+      }),
+    );
     const port = await own.listen();
     const monitor = createRpcClient(HealthMonitor, {
       address: `127.0.0.1:${port}`,
