@@ -6,6 +6,7 @@ import { HEALTH_USAGE, runHealthCommand } from "./commands/health-commands.ts";
 import { fetchInfo, infoText } from "./commands/info.ts";
 import { fetchInstances, instancesText } from "./commands/instances.ts";
 import { LOG_USAGE, runLogCommand } from "./commands/log.ts";
+import { REGISTRY_FLAGS, REGISTRY_USAGE, runRegistry } from "./commands/registry.ts";
 import { fetchStatus, statusText } from "./commands/status.ts";
 import { createOutput, type Output, printError } from "./output.ts";
 import { resolveTarget, SERVICES } from "./targets.ts";
@@ -20,6 +21,7 @@ commands:
   info <target>               what a service process is: instance, version, addresses, dependencies
   api <target>                the gRPC services a server offers (server reflection)
   instances [--service NAME]  service instances announced on the bus, as the health monitor saw them
+${REGISTRY_USAGE}
 ${HEALTH_USAGE}
 ${ACCESS_USAGE}
 ${LOG_USAGE}
@@ -75,6 +77,13 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
       out.result({ instances: rows }, () => instancesText(rows));
       return 0;
     }
+    case "registry":
+      return runRegistry(
+        args,
+        resolveTarget("registry", args.flags, process.env).address,
+        deadlineMs,
+        out,
+      );
     case undefined:
     case "help":
       process.stdout.write(`${USAGE}\n`);
@@ -98,7 +107,7 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
 async function main(argv: readonly string[]): Promise<number> {
   let json = argv.includes("--json");
   try {
-    const args = parseArgs(argv, new Set(["json"]));
+    const args = parseArgs(argv, new Set(["json", ...REGISTRY_FLAGS]));
     json = args.flags.get("json") === true;
     return await run(args, createOutput(json));
   } catch (err) {
