@@ -13,6 +13,7 @@ import {
 } from "@vis/test-harness";
 import { consoleLine } from "./console-lines.ts";
 import { hubConfig, SERVICES } from "./hub-config.ts";
+import { hubNatsUsers, provisionLog } from "./nats-users.ts";
 import { ensurePortFree } from "./ports.ts";
 import { Supervised } from "./supervisor.ts";
 
@@ -47,11 +48,20 @@ async function main(): Promise<void> {
 
   try {
     let natsUrl = config.nats.url;
+    let natsUsers: { user: string; password: string }[] = [];
     if (natsUrl === "") {
       await ensurePortFree(config.hub.natsPort, "nats-server", "VIS_HUB_NATS_PORT", "VIS_NATS_URL");
-      const nats = await startNats({ dataDir: mkdir(dir, "nats"), port: config.hub.natsPort });
+      // Our own nats-server gets per-service users; the log streams are provisioned by the admin.
+      const { admin, users } = hubNatsUsers(SERVICES);
+      const nats = await startNats({
+        dataDir: mkdir(dir, "nats"),
+        port: config.hub.natsPort,
+        users,
+      });
       owned.push(nats);
       natsUrl = nats.url;
+      natsUsers = users;
+      await provisionLog(natsUrl, admin);
       print(
         `nats-server  ${natsUrl} (JetStream, data in ${join(config.hub.dir, "nats")}, pid ${nats.pid})`,
       );
@@ -85,6 +95,7 @@ async function main(): Promise<void> {
         args: ["--import", tsxLoaderUrl(), join(root, "services", name, "src", "main.ts")],
         env: childEnv({
           VIS_NATS_URL: natsUrl,
+          ...natsCredentials(natsUsers, name),
           VIS_REDIS_URL: redisUrl,
           VIS_GRPC_PORT: String(grpcPort),
           VIS_METRICS_PORT: String(metricsPort),
@@ -119,6 +130,14 @@ async function main(): Promise<void> {
     process.stderr.write(`hub: error ${e.code}: ${message.split("\n")[0]}\n`);
     await stopAll(1);
   }
+}
+
+function natsCredentials(
+  users: readonly { user: string; password: string }[],
+  service: string,
+): Record<string, string> {
+  const u = users.find((x) => x.user === service);
+  return u === undefined ? {} : { VIS_NATS_USER: u.user, VIS_NATS_PASSWORD: u.password };
 }
 
 function mkdir(dir: string, name: string): string {
