@@ -8,6 +8,7 @@ import { acceptResponse, isWebSocketRequest, watchClientFrames } from "./egress/
 import type { HubViewer } from "./hub/stream-hub.ts";
 import { StreamManager, type StreamManagerOptions } from "./hub/stream-manager.ts";
 import type { ViewerSink } from "./hub/viewer-sink.ts";
+import { MemoryReclaimer } from "./memory-reclaim.ts";
 import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./sessions/play-authorizer.ts";
 import { type EndReason, type Session, SessionRegistry } from "./sessions/session-registry.ts";
 import type { SourceResolver } from "./sources.ts";
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   readonly events?: Partial<GatewayEvents>;
   /** Refusals for bad or missing credentials are answered after this delay (default 200 ms). */
   readonly refusalDelayMs?: number;
+  /** Run a full GC after many viewers left (default true); see memory-reclaim.ts. */
+  readonly reclaimMemory?: boolean;
 }
 
 const FLV_HEAD =
@@ -44,10 +47,12 @@ export class Gateway {
   readonly #o: GatewayOptions;
   readonly #server: Server;
   readonly #sockets = new Set<Socket | Duplex>();
+  readonly #reclaimer: MemoryReclaimer | undefined;
   #closing = false;
 
   constructor(options: GatewayOptions) {
     this.#o = options;
+    this.#reclaimer = options.reclaimMemory === false ? undefined : new MemoryReclaimer();
     this.streams = new StreamManager(options.streams);
     this.#server = createServer((req, res) => void this.#onRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
@@ -184,6 +189,7 @@ export class Gateway {
       viewer?.detach();
       socket.destroy();
       if (s) this.#o.events?.sessionEnded?.(s, reason, new Date());
+      this.#reclaimer?.observe(this.sessions.size);
     };
     const session = this.sessions.open(
       {
@@ -198,6 +204,7 @@ export class Gateway {
     socket.on("error", () => undefined);
     socket.once("close", () => end("viewer_left"));
     this.#o.events?.sessionStarted?.(session);
+    this.#reclaimer?.observe(this.sessions.size);
     const hub = this.streams.acquire(request.camera, source);
     viewer = hub.attach(sink, (reason) => end(reason));
     if (socket.destroyed) end("viewer_left");

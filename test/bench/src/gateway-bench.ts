@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     servers: { type: "string", default: "gateway,nms-http,nms-rtmp,nginx-rtmp" },
     "ramp-ms": { type: "string", default: "2000" },
     "join-timeout": { type: "string", default: "30" },
+    "after-wait": { type: "string", default: "5" },
     out: { type: "string" },
   },
 });
@@ -31,6 +32,10 @@ const DURATION_S = Number(args.duration);
 const SERVERS = String(args.servers).split(",") as ServerKind[];
 const RAMP_MS = Number(args["ramp-ms"]);
 const JOIN_TIMEOUT_MS = Number(args["join-timeout"]) * 1000;
+const AFTER_WAIT_MS = Number(args["after-wait"]) * 1000;
+// A small young generation keeps the gateway's heap (and RSS) from staying grown after a crowd
+// left; the same flag is recommended for production (services/gateway/README.md).
+const GATEWAY_NODE_FLAGS = process.env.BENCH_GW_NODE_FLAGS ?? "--max-semi-space-size=2";
 if (VIEWERS.some((n) => !Number.isInteger(n) || n < 1 || n > 5000) || !(DURATION_S >= 3)) {
   process.stderr.write("error invalid_argument: --viewers 1..5000 each, --duration ≥ 3 s\n");
   process.exit(2);
@@ -49,7 +54,9 @@ const run = (cmd: string, argv: string[], env: Record<string, string> = {}): Chi
   });
   children.add(c);
   c.once("exit", () => children.delete(c));
-  c.stderr?.on("data", () => undefined);
+  c.stderr?.on("data", (d: Buffer) => {
+    if (process.env.BENCH_MEMLOG) process.stderr.write(d);
+  });
   return c;
 };
 const stop = async (c: ChildProcess | undefined) => {
@@ -158,7 +165,12 @@ async function startServer(kind: ServerKind, clip: string, dir: string): Promise
     const source = publish(clip, `http://127.0.0.1:${srcPort}/bench.flv`, ["-listen", "1"]);
     const gw = run(
       process.execPath,
-      ["--import", tsxLoaderUrl(), join(here, "servers", "gateway-server.ts")],
+      [
+        ...GATEWAY_NODE_FLAGS.split(" ").filter(Boolean),
+        "--import",
+        tsxLoaderUrl(),
+        join(here, "servers", "gateway-server.ts"),
+      ],
       {
         BENCH_JWKS: JSON.stringify(publicJwks(ring)),
         BENCH_SOURCE_TEMPLATE: `http://127.0.0.1:${srcPort}/{camera}.flv`,
@@ -325,7 +337,7 @@ async function measure(kind: ServerKind, clip: string, rate: number): Promise<Ro
         from: 1,
       });
       await readers.ask({ cmd: "close", keep: 1 });
-      await sleep(5000);
+      await sleep(AFTER_WAIT_MS);
       const afterRss = rssKb(processTree(server.root));
       const ideal = results.reduce((s, r) => s + rate * r.windowSec, 0);
       const got = results.reduce((s, r) => s + r.windowBytes, 0);
@@ -380,6 +392,7 @@ function table(rows: Row[]): string {
   return [head, sep, ...lines].join("\n");
 }
 
+const LOAD_AT_START = (await import("node:os")).loadavg().map((x) => Math.round(x * 100) / 100);
 const clip = await ensureClip();
 const rate = sourceRate(clip);
 const startedAt = new Date().toISOString();
@@ -399,9 +412,15 @@ const ratios = VIEWERS.map((n) => {
     gatewayCpuVsNmsRtmp: ratio("nms-rtmp"),
   };
 });
+const os = await import("node:os");
 const result = {
   startedAt,
-  machine: { cores: (await import("node:os")).cpus().length, node: process.version },
+  loadAverage: {
+    atStart: LOAD_AT_START,
+    atEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  },
+  gatewayNodeFlags: GATEWAY_NODE_FLAGS,
+  machine: { cores: os.cpus().length, node: process.version },
   source: { clip, payloadKbps: Math.round((rate * 8) / 1000) },
   durationS: DURATION_S,
   rampMs: RAMP_MS,

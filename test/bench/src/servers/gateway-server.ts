@@ -19,6 +19,15 @@ const gateway = new Gateway({
   },
 });
 const port = await gateway.listen();
+if (process.env.BENCH_MEMLOG) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1048576);
+    process.stderr.write(
+      `mem rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)} sessions ${gateway.sessions.size}\n`,
+    );
+  }, 2000).unref();
+}
 process.stdout.write(`ready ${port}\n`);
 const stop = () => void gateway.close().then(() => process.exit(0));
 process.on("SIGTERM", stop);
