@@ -1,0 +1,227 @@
+import { VisError } from "@vis/errors";
+import { sha256Hex } from "./canonical.ts";
+import {
+  type ChainProblem,
+  type ManifestRecord,
+  manifestKey,
+  nextRecord,
+  verifyChain,
+} from "./manifest.ts";
+import {
+  assertRemovable,
+  checkRetentionDays,
+  type LegalHold,
+  planRetention,
+  type RetentionPlan,
+} from "./retention.ts";
+import { CAMERA_ID, parseSegmentKey, type SegmentRef, segmentKey } from "./segment.ts";
+import type { SegmentStore } from "./segment-store.ts";
+import type { TimeIndex } from "./time-index.ts";
+import { checkWindow, planWindow, type WindowPlan } from "./window-plan.ts";
+
+export interface ArchiveOptions {
+  readonly store: SegmentStore;
+  readonly index: TimeIndex;
+  /** Retention days of the camera's system (≥ 30, Art. 21(7)). */
+  readonly retentionDays: (camera: string) => Promise<number>;
+  /** Epoch ms; injectable for retention tests. */
+  readonly clock?: () => number;
+}
+
+/** What a removal attempt produced: removed, or refused with the reason. */
+export interface RemovalOutcome {
+  readonly removed: readonly ManifestRecord[];
+  readonly held: RetentionPlan["held"];
+  readonly kept: number;
+}
+
+/**
+ * The hub archive for one store: appends segments with their manifest links and index entries,
+ * plans windows, and removes only what retention allows. No method rewrites stored bytes.
+ */
+export class Archive {
+  readonly store: SegmentStore;
+  readonly index: TimeIndex;
+  readonly #o: ArchiveOptions;
+  readonly #heads = new Map<string, ManifestRecord | null>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: ArchiveOptions) {
+    this.#o = options;
+    this.store = options.store;
+    this.index = options.index;
+  }
+
+  now(): number {
+    return (this.#o.clock ?? Date.now)();
+  }
+
+  /** Stores a segment, links it into the camera's manifest, indexes it. */
+  append(
+    camera: string,
+    startMs: number,
+    endMs: number,
+    data: Uint8Array,
+  ): Promise<ManifestRecord> {
+    const key = segmentKey(camera, startMs, endMs);
+    return this.#serial(camera, async () => {
+      await this.store.put(key, data);
+      const rec = await this.#link(camera, {
+        kind: "segment",
+        key,
+        startMs,
+        endMs,
+        bytes: data.byteLength,
+        sha256: sha256Hex(data),
+        at: this.now(),
+        reason: "",
+      });
+      await this.index.add({ camera, startMs, endMs, key });
+      return rec;
+    });
+  }
+
+  /** The segments and gaps for a window, from the index. */
+  async plan(camera: string, fromMs: number, toMs: number): Promise<WindowPlan> {
+    checkCamera(camera);
+    const w = checkWindow(fromMs, toMs);
+    return planWindow(await this.index.range(camera, w.fromMs, w.toMs), w);
+  }
+
+  read(ref: SegmentRef): Promise<Buffer> {
+    return this.store.get(ref.key);
+  }
+
+  /** Every manifest record of a camera, in order. */
+  async records(camera: string): Promise<ManifestRecord[]> {
+    checkCamera(camera);
+    const out: ManifestRecord[] = [];
+    for await (const o of this.store.list(`man/${camera}/`)) {
+      out.push(JSON.parse((await this.store.get(o.key)).toString("utf8")) as ManifestRecord);
+    }
+    return out;
+  }
+
+  /** Re-checks a camera's chain and every present segment's bytes. */
+  async verify(camera: string): Promise<ChainProblem[]> {
+    const records = await this.records(camera);
+    const hashes = new Map<string, string | undefined>();
+    for (const r of records) {
+      if (r.kind !== "segment") continue;
+      const bytes = await this.store.get(r.key).catch(() => undefined);
+      hashes.set(r.key, bytes === undefined ? undefined : sha256Hex(bytes));
+    }
+    return verifyChain(records, (k) => hashes.get(k));
+  }
+
+  /**
+   * One segment, on request (an operator's delete): refused with `failed_precondition` citing
+   * Art. 22(3) inside retention, or while under a legal hold.
+   */
+  async remove(key: string, reason: string): Promise<ManifestRecord> {
+    const ref = parseSegmentKey(key);
+    if (ref === undefined) {
+      throw new VisError("invalid_argument", "not a segment key", { field: "key" });
+    }
+    const days = checkRetentionDays(await this.#o.retentionDays(ref.camera));
+    assertRemovable(ref, days, await this.holds(ref.camera), this.now());
+    if ((await this.store.head(key)) === undefined) {
+      throw new VisError("not_found", `${key} is not stored`, { field: "key" });
+    }
+    return this.#serial(ref.camera, () => this.#removeOne(ref, reason));
+  }
+
+  /** The retention sweep for a camera: removes what is past retention and not held. */
+  async sweep(camera: string): Promise<RemovalOutcome> {
+    const days = checkRetentionDays(await this.#o.retentionDays(camera));
+    const plan = planRetention(
+      await this.index.all(camera),
+      days,
+      await this.holds(camera),
+      this.now(),
+    );
+    const removed: ManifestRecord[] = [];
+    for (const ref of plan.remove) {
+      removed.push(
+        await this.#serial(camera, () => this.#removeOne(ref, `retention of ${days} days expired`)),
+      );
+    }
+    return { removed, held: plan.held, kept: plan.kept };
+  }
+
+  /** Places a legal hold (write-once). */
+  async placeHold(hold: LegalHold): Promise<void> {
+    checkCamera(hold.camera);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(hold.id)) {
+      throw new VisError("invalid_argument", "hold id must match [A-Za-z0-9_-]{1,64}", {
+        field: "hold.id",
+      });
+    }
+    if (hold.caseId === "" && hold.grantId === "") {
+      throw new VisError("invalid_argument", "a hold names a case or a grant", {
+        field: "hold.case_id",
+      });
+    }
+    checkWindow(hold.fromMs, hold.toMs, Number.MAX_SAFE_INTEGER);
+    await this.store.put(`hold/${hold.camera}/${hold.id}.json`, Buffer.from(JSON.stringify(hold)));
+  }
+
+  async holds(camera: string): Promise<LegalHold[]> {
+    const out: LegalHold[] = [];
+    for await (const o of this.store.list(`hold/${camera}/`)) {
+      out.push(JSON.parse((await this.store.get(o.key)).toString("utf8")) as LegalHold);
+    }
+    return out;
+  }
+
+  async #removeOne(ref: SegmentRef, reason: string): Promise<ManifestRecord> {
+    const stored = await this.store.get(ref.key);
+    const rec = await this.#link(ref.camera, {
+      kind: "removed",
+      key: ref.key,
+      startMs: ref.startMs,
+      endMs: ref.endMs,
+      bytes: stored.byteLength,
+      sha256: sha256Hex(stored),
+      at: this.now(),
+      reason,
+    });
+    await this.store.remove(ref.key);
+    await this.index.remove(ref);
+    return rec;
+  }
+
+  async #link(camera: string, body: Parameters<typeof nextRecord>[2]): Promise<ManifestRecord> {
+    let head = this.#heads.get(camera);
+    if (head === undefined) {
+      let last: string | undefined;
+      for await (const o of this.store.list(`man/${camera}/`)) last = o.key;
+      head =
+        last === undefined
+          ? null
+          : (JSON.parse((await this.store.get(last)).toString("utf8")) as ManifestRecord);
+    }
+    const rec = nextRecord(camera, head ?? undefined, body);
+    await this.store.put(manifestKey(camera, rec.seq), Buffer.from(JSON.stringify(rec)));
+    this.#heads.set(camera, rec);
+    return rec;
+  }
+
+  #serial<T>(camera: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(camera) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    this.#locks.set(
+      camera,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+}
+
+function checkCamera(camera: string): void {
+  if (!CAMERA_ID.test(camera)) {
+    throw new VisError("invalid_argument", "camera id must match [A-Za-z0-9_-]{1,64}", {
+      field: "camera",
+    });
+  }
+}
