@@ -1,0 +1,486 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Archive, ExportSigner, SignedExportManifest } from "@vis/archive";
+import { CAMERA_ID, checkWindow } from "@vis/archive";
+import { httpErrorBody, VisError } from "@vis/errors";
+import type { GatewayEvents } from "../gateway.ts";
+import type { PlayProtocol } from "../sessions/play-authorizer.ts";
+import type { EndReason, SessionRegistry } from "../sessions/session-registry.ts";
+import { createExport, exportClipKey, exportManifestKey } from "./exports.ts";
+import type {
+  RecordedAuthorizerPort,
+  RecordedGrant,
+  RecordedRequest,
+} from "./recorded-authorizer.ts";
+import { remux } from "./remux.ts";
+import { type RecordingLocator, windowFlv } from "./window-source.ts";
+
+/** What the archive edge registers (the composition root publishes it on NATS). */
+export interface ArchiveEvents {
+  exportCreated(manifest: SignedExportManifest, remoteAddress: string): void;
+  /** A refused request: play, export, or an attempt to delete or alter a recording. */
+  refused(what: string, camera: string, error: VisError, remoteAddress: string): void;
+}
+
+export interface ArchiveHttpDeps {
+  readonly archive: Archive;
+  readonly authorizer: RecordedAuthorizerPort;
+  readonly locator: RecordingLocator;
+  readonly signer: ExportSigner;
+  /** The gateway's session registry: recorded plays count against the grant and end on revocation. */
+  readonly sessions: SessionRegistry;
+  readonly ffmpegPath: string;
+  readonly refusalDelayMs?: number;
+  readonly sessionEvents?: Partial<GatewayEvents>;
+  readonly events?: Partial<ArchiveEvents>;
+}
+
+const FLV_HEAD = {
+  "content-type": "video/x-flv",
+  "cache-control": "no-store",
+  connection: "close",
+};
+
+/**
+ * The recorded-footage HTTP edge. Routes (token in `?token=` or `Authorization: Bearer`; times
+ * in epoch ms or ISO 8601):
+ * - `GET /recorded/<camera>.flv?start=&end=` — HTTP-FLV of exactly that window (seek = a new
+ *   request with another start inside the grant)
+ * - `GET /recorded/<camera>/index.m3u8?start=&end=` and `/recorded/<camera>/<n>.ts?…` — HLS VOD
+ * - `GET /recorded/<camera>.mp4?start=&end=` — MP4 download; a copy, so an export (action `export`)
+ * - `POST /archive/exports?camera=&start=&end=` — export; answers the signed manifest
+ * - `GET /archive/exports/<id>.mp4|.json`, `GET /archive/keys` (the export JWKS)
+ * - `DELETE|PUT|POST /archive/segments/<key>` — always refused (Art. 22(3)), and registered
+ */
+export class ArchiveHttp {
+  readonly #d: ArchiveHttpDeps;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(deps: ArchiveHttpDeps) {
+    this.#d = deps;
+  }
+
+  /** Serves `req` if its path is the archive's; false otherwise (for mounting in another router). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? "/", "http://archive.invalid");
+    if (!url.pathname.startsWith("/recorded/") && !url.pathname.startsWith("/archive/")) {
+      return false;
+    }
+    let what = "request";
+    let camera = "";
+    try {
+      const r = this.#route(req, url);
+      what = r.what;
+      camera = r.camera;
+      await r.run(res);
+    } catch (err) {
+      const e = VisError.from(err);
+      const slow = e.code === "unauthenticated" || e.code === "permission_denied";
+      const delay = this.#d.refusalDelayMs ?? 200;
+      if (slow && delay > 0) await new Promise((r) => setTimeout(r, delay));
+      this.#d.events?.refused?.(what, camera, e, req.socket.remoteAddress ?? "");
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        const { status, body } = httpErrorBody(e);
+        res.writeHead(status, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          connection: "close",
+        });
+        res.end(body);
+      }
+    }
+    return true;
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    const server = createServer((req, res) => {
+      void this.handle(req, res).then((mine) => {
+        if (mine) return;
+        const { status, body } = httpErrorBody(
+          new VisError("not_found", "no such path; see /recorded/<camera>.flv", { field: "path" }),
+        );
+        res.writeHead(status, { "content-type": "application/json" }).end(body);
+      });
+    });
+    server.on("connection", (s: Socket) => {
+      this.#sockets.add(s);
+      s.once("close", () => this.#sockets.delete(s));
+    });
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        const a = server.address();
+        resolve(typeof a === "object" && a !== null ? a.port : port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const s = this.#server;
+    if (!s) return;
+    const closed = new Promise<void>((r) => s.close(() => r()));
+    for (const sock of this.#sockets) sock.destroy();
+    await closed;
+  }
+
+  #route(
+    req: IncomingMessage,
+    url: URL,
+  ): { what: string; camera: string; run: (res: ServerResponse) => Promise<void> } {
+    const p = url.pathname;
+    const method = req.method ?? "GET";
+    const seg = /^\/archive\/segments\/(.+)$/.exec(p);
+    if (seg?.[1] !== undefined) {
+      const key = decodeURIComponent(seg[1]);
+      const camera = /^seg\/([^/]+)\//.exec(key)?.[1] ?? "";
+      return {
+        what: `segment.${method.toLowerCase()}`,
+        camera,
+        run: () => this.#refuseChange(method, key),
+      };
+    }
+    if (p === "/archive/keys" && method === "GET") {
+      return {
+        what: "keys",
+        camera: "",
+        run: async (res) => json(res, 200, this.#d.signer.jwks()),
+      };
+    }
+    const exp = /^\/archive\/exports\/(x-[0-9a-f]{16})\.(mp4|json)$/.exec(p);
+    if (exp?.[1] !== undefined && method === "GET") {
+      const id = exp[1];
+      return {
+        what: "export.read",
+        camera: "",
+        run: (res) => this.#readExport(req, url, res, id, exp[2] === "mp4"),
+      };
+    }
+    if (p === "/archive/exports" && method === "POST") {
+      const camera = url.searchParams.get("camera") ?? "";
+      return {
+        what: "export",
+        camera,
+        run: async (res) => {
+          const { grant, r } = await this.#authorize(req, url, camera, "export");
+          const out = await createExport(
+            this.#d.archive,
+            this.#d.locator,
+            this.#d.signer,
+            grant,
+            camera,
+            r.fromMs,
+            r.toMs,
+            this.#d.ffmpegPath,
+          );
+          await this.#holdFor(grant, out.manifest);
+          this.#d.events?.exportCreated?.(out.manifest, req.socket.remoteAddress ?? "");
+          json(res, 201, {
+            manifest: out.manifest,
+            clip: `/archive/exports/${out.manifest.exportId}.mp4`,
+          });
+        },
+      };
+    }
+    const rec = /^\/recorded\/([^/]+?)(?:\.(flv|mp4)|\/index\.m3u8|\/(\d{1,4})\.ts)$/.exec(p);
+    if (rec?.[1] !== undefined && method === "GET") {
+      const camera = rec[1];
+      if (rec[2] === "flv")
+        return { what: "play", camera, run: (res) => this.#playFlv(req, url, res, camera) };
+      if (rec[2] === "mp4") {
+        return {
+          what: "export",
+          camera,
+          run: async (res) => {
+            const { grant, r } = await this.#authorize(req, url, camera, "export");
+            const out = await createExport(
+              this.#d.archive,
+              this.#d.locator,
+              this.#d.signer,
+              grant,
+              camera,
+              r.fromMs,
+              r.toMs,
+              this.#d.ffmpegPath,
+            );
+            await this.#holdFor(grant, out.manifest);
+            this.#d.events?.exportCreated?.(out.manifest, req.socket.remoteAddress ?? "");
+            const clip = await this.#d.archive.store.get(out.clipKey);
+            res.writeHead(200, {
+              "content-type": "video/mp4",
+              "content-length": clip.length,
+              "content-disposition": `attachment; filename="${camera}-${r.fromMs}-${r.toMs}.mp4"`,
+              "x-vis-export-id": out.manifest.exportId,
+            });
+            res.end(clip);
+          },
+        };
+      }
+      if (rec[3] !== undefined) {
+        const n = Number(rec[3]);
+        return { what: "play", camera, run: (res) => this.#hlsPiece(req, url, res, camera, n) };
+      }
+      return { what: "play", camera, run: (res) => this.#hlsPlaylist(req, url, res, camera) };
+    }
+    throw new VisError("not_found", "no such archive path", { field: "path" });
+  }
+
+  async #authorize(
+    req: IncomingMessage,
+    url: URL,
+    camera: string,
+    action: RecordedRequest["action"],
+  ): Promise<{ grant: RecordedGrant; r: RecordedRequest }> {
+    if (!CAMERA_ID.test(camera)) {
+      throw new VisError("invalid_argument", "camera id must match [A-Za-z0-9_-]{1,64}", {
+        field: "camera",
+      });
+    }
+    const w = checkWindow(timeParam(url, "start"), timeParam(url, "end"));
+    const r: RecordedRequest = {
+      camera,
+      action,
+      fromMs: w.fromMs,
+      toMs: w.toMs,
+      token: tokenOf(req, url),
+    };
+    const g = await this.#d.authorizer.authorize(r);
+    if (g instanceof VisError) throw g;
+    const refused = this.#d.sessions.check(g);
+    if (refused) throw refused;
+    return { grant: g, r };
+  }
+
+  /** Opens a gateway session for a recorded play; returns the function that ends it. */
+  #session(
+    grant: RecordedGrant,
+    camera: string,
+    protocol: PlayProtocol,
+    req: IncomingMessage,
+    bytes: () => number,
+    kick: () => void,
+  ): (reason: EndReason) => void {
+    const sessions = this.#d.sessions;
+    const ev = this.#d.sessionEvents;
+    let ended = false;
+    const finish = (reason: EndReason) => {
+      if (ended) return;
+      ended = true;
+      sessions.close(s.id);
+      ev?.sessionEnded?.(s, reason, new Date());
+    };
+    const s = sessions.open(
+      { grant, camera, protocol, remoteAddress: req.socket.remoteAddress ?? "", bytes },
+      (reason) => {
+        kick();
+        finish(reason);
+      },
+    );
+    ev?.sessionStarted?.(s);
+    return finish;
+  }
+
+  async #playFlv(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+  ): Promise<void> {
+    const { grant, r } = await this.#authorize(req, url, camera, "view");
+    const abort = new AbortController();
+    const it = windowFlv(this.#d.archive, this.#d.locator, camera, r.fromMs, r.toMs, abort.signal);
+    const first = await it.next(); // errors (nothing recorded) still answer with a status
+    if (first.done)
+      throw new VisError("not_found", "no keyframe recorded inside this window", {
+        field: "start",
+      });
+    let bytes = 0;
+    const done = this.#session(
+      grant,
+      camera,
+      "http-flv",
+      req,
+      () => bytes,
+      () => {
+        abort.abort();
+        res.destroy();
+      },
+    );
+    res.once("close", () => {
+      abort.abort();
+      done("viewer_left");
+    });
+    res.writeHead(200, FLV_HEAD);
+    try {
+      for (let c: IteratorResult<Buffer> = first; !c.done; c = await it.next()) {
+        bytes += c.value.length;
+        if (!res.write(c.value)) await new Promise((ok) => res.once("drain", ok));
+        if (res.destroyed) break;
+      }
+      res.end();
+    } finally {
+      done("viewer_left");
+    }
+  }
+
+  /** HLS VOD: one entry per hub segment in the window (pull-through: one entry for the window). */
+  async #pieces(
+    camera: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ fromMs: number; toMs: number }[]> {
+    if (!this.#d.locator.archivedByHub(camera)) return [{ fromMs, toMs }];
+    const plan = await this.#d.archive.plan(camera, fromMs, toMs);
+    return plan.segments.map((s) => ({
+      fromMs: Math.max(fromMs, s.startMs),
+      toMs: Math.min(toMs, s.endMs),
+    }));
+  }
+
+  async #hlsPlaylist(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+  ): Promise<void> {
+    const { grant, r } = await this.#authorize(req, url, camera, "view");
+    const pieces = await this.#pieces(camera, r.fromMs, r.toMs);
+    if (pieces.length === 0)
+      throw new VisError("not_found", `nothing recorded for ${camera} in this window`, {
+        field: "start",
+      });
+    const done = this.#session(
+      grant,
+      camera,
+      "hls",
+      req,
+      () => 0,
+      () => undefined,
+    );
+    const q = `start=${r.fromMs}&end=${r.toMs}&token=${encodeURIComponent(r.token ?? "")}`;
+    const target = Math.ceil(Math.max(...pieces.map((p) => p.toMs - p.fromMs)) / 1000);
+    const lines = [
+      "#EXTM3U",
+      "#EXT-X-VERSION:3",
+      `#EXT-X-TARGETDURATION:${target}`,
+      "#EXT-X-PLAYLIST-TYPE:VOD",
+      "#EXT-X-MEDIA-SEQUENCE:0",
+    ];
+    pieces.forEach((p, i) => {
+      if (i > 0 && p.fromMs - (pieces[i - 1]?.toMs ?? p.fromMs) > 1000)
+        lines.push("#EXT-X-DISCONTINUITY");
+      lines.push(`#EXTINF:${((p.toMs - p.fromMs) / 1000).toFixed(3)},`, `${i}.ts?${q}`);
+    });
+    lines.push("#EXT-X-ENDLIST", "");
+    const body = lines.join("\n");
+    res.writeHead(200, {
+      "content-type": "application/vnd.apple.mpegurl",
+      "content-length": Buffer.byteLength(body),
+      "cache-control": "no-store",
+    });
+    res.end(body);
+    done("viewer_left");
+  }
+
+  async #hlsPiece(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+    n: number,
+  ): Promise<void> {
+    const { r } = await this.#authorize(req, url, camera, "view");
+    const piece = (await this.#pieces(camera, r.fromMs, r.toMs))[n];
+    if (piece === undefined)
+      throw new VisError("not_found", "no such HLS segment", { field: "path" });
+    const ts = await remux(
+      windowFlv(this.#d.archive, this.#d.locator, camera, piece.fromMs, piece.toMs),
+      "mpegts",
+      this.#d.ffmpegPath,
+    );
+    res.writeHead(200, {
+      "content-type": "video/mp2t",
+      "content-length": ts.length,
+      "cache-control": "no-store",
+    });
+    res.end(ts);
+  }
+
+  async #readExport(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    id: string,
+    clip: boolean,
+  ): Promise<void> {
+    const manifest = JSON.parse(
+      (await this.#d.archive.store.get(exportManifestKey(id))).toString("utf8"),
+    ) as SignedExportManifest;
+    url.searchParams.set("start", String(manifest.window.fromMs));
+    url.searchParams.set("end", String(manifest.window.toMs));
+    await this.#authorize(req, url, manifest.camera, "export");
+    if (!clip) return json(res, 200, manifest);
+    const bytes = await this.#d.archive.store.get(exportClipKey(id));
+    res.writeHead(200, { "content-type": "video/mp4", "content-length": bytes.length });
+    res.end(bytes);
+  }
+
+  /** An export's footage is kept past retention: a legal hold tied to its grant. */
+  async #holdFor(grant: RecordedGrant, m: SignedExportManifest): Promise<void> {
+    await this.#d.archive.placeHold({
+      id: m.exportId,
+      camera: m.camera,
+      fromMs: m.window.fromMs,
+      toMs: m.window.toMs,
+      caseId: "",
+      grantId: grant.grantId,
+      placedAt: this.#d.archive.now(),
+    });
+  }
+
+  async #refuseChange(method: string, key: string): Promise<void> {
+    if (method === "DELETE") {
+      await this.#d.archive.remove(key, "delete requested over HTTP");
+      // past retention: still not a caller's to remove; the scheduled sweep does it and registers it
+    }
+    throw new VisError(
+      method === "DELETE" ? "permission_denied" : "failed_precondition",
+      method === "DELETE"
+        ? "segments past retention are removed only by the scheduled retention sweep"
+        : "recordings cannot be written or altered through the API",
+      { field: "key", article: "Art. 22(3)" },
+    );
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  const bearer = auth?.startsWith("Bearer ") ? auth.slice(7).trim() : undefined;
+  return url.searchParams.get("token") || bearer || undefined;
+}
+
+/** `start`/`end`: epoch ms, or an ISO 8601 instant. */
+export function timeParam(url: URL, name: "start" | "end"): number {
+  const v = url.searchParams.get(name);
+  if (v === null || v === "") {
+    throw new VisError("invalid_argument", `${name} is required (epoch ms or ISO 8601)`, {
+      field: name,
+    });
+  }
+  const n = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n))
+    throw new VisError("invalid_argument", `${name} is not a time`, { field: name });
+  return n;
+}
