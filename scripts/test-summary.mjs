@@ -13,8 +13,9 @@ for (const name of readdirSync(dir)
   const path = join(dir, name);
   if (!existsSync(path)) continue;
   const r = JSON.parse(readFileSync(path, "utf8"));
+  // A file that failed outside any test (import error, failing hook) counts as one failure.
   const fileFailures = (r.testResults ?? []).filter(
-    (t) => t.status === "failed" && t.assertionResults?.length === 0,
+    (t) => t.status === "failed" && !(t.assertionResults ?? []).some((a) => a.status === "failed"),
   ).length;
   passed += r.numPassedTests ?? 0;
   failed += (r.numFailedTests ?? 0) + fileFailures;
