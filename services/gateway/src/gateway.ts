@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { httpErrorBody, VisError } from "@vis/errors";
+import { type HlsOptions, HlsPackagers } from "./egress/hls.ts";
 import { parsePlayRoute, type Route } from "./egress/play-request.ts";
 import { rawSink, webSocketSink } from "./egress/sinks.ts";
 import { acceptResponse, isWebSocketRequest, watchClientFrames } from "./egress/websocket.ts";
@@ -9,6 +10,7 @@ import type { HubViewer } from "./hub/stream-hub.ts";
 import { StreamManager, type StreamManagerOptions } from "./hub/stream-manager.ts";
 import type { ViewerSink } from "./hub/viewer-sink.ts";
 import { MemoryReclaimer } from "./memory-reclaim.ts";
+import { HlsSessions } from "./sessions/hls-sessions.ts";
 import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./sessions/play-authorizer.ts";
 import { type EndReason, type Session, SessionRegistry } from "./sessions/session-registry.ts";
 import type { SourceResolver } from "./sources.ts";
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   readonly refusalDelayMs?: number;
   /** Run a full GC after many viewers left (default true); see memory-reclaim.ts. */
   readonly reclaimMemory?: boolean;
+  /** HLS packaging (defaults: 2 s segments, 6 in the playlist, stopped after 30 s unused). */
+  readonly hls?: Partial<HlsOptions>;
 }
 
 const FLV_HEAD =
@@ -48,12 +52,28 @@ export class Gateway {
   readonly #server: Server;
   readonly #sockets = new Set<Socket | Duplex>();
   readonly #reclaimer: MemoryReclaimer | undefined;
+  readonly #hls: HlsPackagers;
+  readonly #hlsSessions: HlsSessions;
   #closing = false;
 
   constructor(options: GatewayOptions) {
     this.#o = options;
     this.#reclaimer = options.reclaimMemory === false ? undefined : new MemoryReclaimer();
     this.streams = new StreamManager(options.streams);
+    const hls = {
+      ffmpegPath: options.streams.ffmpegPath,
+      segmentSeconds: 2,
+      listSize: 6,
+      idleMs: 30_000,
+      ...options.hls,
+    };
+    this.#hls = new HlsPackagers(hls);
+    this.#hlsSessions = new HlsSessions(
+      this.sessions,
+      Math.max(10_000, hls.segmentSeconds * hls.listSize * 1000),
+      (s) => this.#o.events?.sessionStarted?.(s),
+      (s, reason) => this.#o.events?.sessionEnded?.(s, reason, new Date()),
+    );
     this.#server = createServer((req, res) => void this.#onRequest(req, res));
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
       void this.#onUpgrade(req, socket);
@@ -84,6 +104,8 @@ export class Gateway {
   async close(): Promise<void> {
     this.#closing = true;
     this.sessions.endAll("gateway_stopping");
+    this.#hlsSessions.close();
+    await this.#hls.close();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
     for (const s of this.#sockets) s.destroy();
     await Promise.all([closed, this.streams.close()]);
@@ -94,7 +116,10 @@ export class Gateway {
     try {
       route = parsePlayRoute(req, false);
       if (req.method !== "GET") throw new VisError("unimplemented", "only GET plays a stream");
-      if (route.kind === "hls") throw new VisError("unimplemented", "HLS is not served yet");
+      if (route.kind === "hls") {
+        await this.#serveHls(route.request, route.file, req, res);
+        return;
+      }
       const admitted = await this.#admit(route.request);
       if (admitted instanceof VisError) throw admitted;
       const socket = req.socket;
@@ -149,8 +174,36 @@ export class Gateway {
     }
   }
 
+  /** One HLS request: authorised like a play; the session is (grant, address, camera). */
+  async #serveHls(
+    request: PlayRequest,
+    file: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const admitted = await this.#admit(request, false);
+    if (admitted instanceof VisError) throw admitted;
+    const touched = this.#hlsSessions.touch(admitted.grant, request);
+    if (touched instanceof VisError) throw touched;
+    const query = new URL(req.url ?? "/", "http://gateway.invalid").search.slice(1);
+    const { body, contentType } = await this.#hls.read(request.camera, file, query, () =>
+      this.streams.acquire(request.camera, admitted.source),
+    );
+    this.#hlsSessions.addBytes(touched.key, body.length);
+    res.writeHead(200, {
+      "content-type": contentType,
+      "content-length": body.length,
+      "cache-control": file.endsWith(".m3u8") ? "no-cache" : "max-age=60",
+      "access-control-allow-origin": "*",
+    });
+    res.end(body);
+  }
+
   /** Authorises, checks the grant's session limit and finds the source. Nothing is sent here. */
-  async #admit(request: PlayRequest): Promise<{ grant: PlayGrant; source: string } | VisError> {
+  async #admit(
+    request: PlayRequest,
+    countSession = true,
+  ): Promise<{ grant: PlayGrant; source: string } | VisError> {
     if (this.#closing) return new VisError("unavailable", "gateway is stopping");
     let decision: PlayGrant | VisError;
     try {
@@ -159,7 +212,9 @@ export class Gateway {
       decision = VisError.from(err);
     }
     if (decision instanceof VisError) return decision;
-    const refused = this.sessions.check(decision);
+    const refused = countSession
+      ? this.sessions.check(decision)
+      : this.sessions.check({ ...decision, sessionLimit: Number.POSITIVE_INFINITY });
     if (refused) return refused;
     const source = await this.#o.sources.resolve(request.camera);
     if (source === undefined) {

@@ -217,18 +217,18 @@ export function readWsFlv(url: string, ms: number): Promise<WsRead> {
   });
 }
 
-/** ffprobe's view of a captured file: codec names of its streams. */
+/** ffprobe's view of a captured file: codec names of its streams (MPEG-TS lists them per program too). */
 export function probeCodecs(file: string): string[] {
   const out = spawnSync(
     "ffprobe",
     ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file],
     { encoding: "utf8", timeout: 20_000 },
   );
-  return out.stdout
+  const names = out.stdout
     .split("\n")
     .map((l) => l.trim())
-    .filter(Boolean)
-    .sort();
+    .filter(Boolean);
+  return [...new Set(names)].sort();
 }
 
 /** Media tags only (no script, no sequence headers). */
