@@ -75,6 +75,11 @@ export class Recorder {
     return this.#lastEnd;
   }
 
+  /** Where recording left off before this process (from the index): a later start is a gap. */
+  resumeAfter(endMs: number): void {
+    this.#lastEnd = endMs;
+  }
+
   start(): void {
     this.#pull.start();
   }

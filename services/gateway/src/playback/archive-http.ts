@@ -13,6 +13,7 @@ import type {
   RecordedRequest,
 } from "./recorded-authorizer.ts";
 import { remux } from "./remux.ts";
+import { WindowCutter } from "./window-cutter.ts";
 import { type RecordingLocator, windowFlv } from "./window-source.ts";
 
 /** What the archive edge registers (the composition root publishes it on NATS). */
@@ -291,7 +292,16 @@ export class ArchiveHttp {
   ): Promise<void> {
     const { grant, r } = await this.#authorize(req, url, camera, "view");
     const abort = new AbortController();
-    const it = windowFlv(this.#d.archive, this.#d.locator, camera, r.fromMs, r.toMs, abort.signal);
+    const cutter = new WindowCutter(r.fromMs, r.toMs);
+    const it = windowFlv(
+      this.#d.archive,
+      this.#d.locator,
+      camera,
+      r.fromMs,
+      r.toMs,
+      abort.signal,
+      cutter,
+    );
     const first = await it.next(); // errors (nothing recorded) still answer with a status
     if (first.done)
       throw new VisError("not_found", "no keyframe recorded inside this window", {
@@ -313,7 +323,8 @@ export class ArchiveHttp {
       abort.abort();
       done("viewer_left");
     });
-    res.writeHead(200, FLV_HEAD);
+    // wall-clock time of the first frame (timestamp 0 of the answer), for players and checks
+    res.writeHead(200, { ...FLV_HEAD, "x-vis-first-frame": String(cutter.startWall ?? r.fromMs) });
     try {
       for (let c: IteratorResult<Buffer> = first; !c.done; c = await it.next()) {
         bytes += c.value.length;

@@ -6,7 +6,7 @@ import { WindowCutter } from "./window-cutter.ts";
 export interface RecordingLocator {
   /** True when the hub records this camera ("archived by the hub"). */
   archivedByHub(camera: string): boolean;
-  /** The operator's playback URL template (`{start}`/`{end}` in epoch ms), or undefined. */
+  /** The operator's playback URL template (registry form: `{start}`/`{end}` RFC 3339, `{start_unix}`/`{end_unix}` epoch s, `{start_ms}`/`{end_ms}`), or undefined. */
   playbackTemplate(camera: string): string | undefined;
 }
 
@@ -19,8 +19,12 @@ export function playbackUrl(
 ): string {
   return template
     .replaceAll("{camera}", encodeURIComponent(camera))
-    .replaceAll("{start}", String(fromMs))
-    .replaceAll("{end}", String(toMs));
+    .replaceAll("{start}", encodeURIComponent(new Date(fromMs).toISOString()))
+    .replaceAll("{end}", encodeURIComponent(new Date(toMs).toISOString()))
+    .replaceAll("{start_unix}", String(Math.floor(fromMs / 1000)))
+    .replaceAll("{end_unix}", String(Math.ceil(toMs / 1000)))
+    .replaceAll("{start_ms}", String(fromMs))
+    .replaceAll("{end_ms}", String(toMs));
 }
 
 /**
@@ -34,8 +38,8 @@ export async function* windowFlv(
   fromMs: number,
   toMs: number,
   signal?: AbortSignal,
+  cutter: WindowCutter = new WindowCutter(fromMs, toMs),
 ): AsyncGenerator<Buffer> {
-  const cutter = new WindowCutter(fromMs, toMs);
   if (locator.archivedByHub(camera)) {
     const plan = await archive.plan(camera, fromMs, toMs);
     if (plan.segments.length === 0) {

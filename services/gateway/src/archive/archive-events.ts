@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ManifestRecord, SignedExportManifest } from "@vis/archive";
+import { type Bus, defineEvent, type StreamSpec } from "@vis/bus";
+import type { VisError } from "@vis/errors";
+import {
+  ArchiveRefusedSchema,
+  ExportCreatedSchema,
+  RecordingGapSchema,
+  RecordingHaltedSchema,
+  SegmentRemovedSchema,
+} from "@vis/proto/vis/archive/v1/events_pb";
+
+/** Exports, removals, refusals, gaps: kept (the registration log and retention evidence). */
+export const ARCHIVE_STREAM: StreamSpec = {
+  name: "VIS_ARCHIVE",
+  subjects: ["vis.archive.>"],
+  maxAgeMs: 400 * 24 * 3600_000,
+  duplicateWindowMs: 120_000,
+  discard: "new",
+  denyDelete: true,
+  denyPurge: true,
+  storage: "file",
+};
+
+const ev = <S extends Parameters<typeof defineEvent>[0]["schema"]>(subject: string, schema: S) =>
+  defineEvent({ subject, schema, stream: ARCHIVE_STREAM.name });
+export const exportCreated = ev("vis.archive.export.created", ExportCreatedSchema);
+export const segmentRemoved = ev("vis.archive.segment.removed", SegmentRemovedSchema);
+export const archiveRefused = ev("vis.archive.request.refused", ArchiveRefusedSchema);
+export const recordingGap = ev("vis.archive.recording.gap", RecordingGapSchema);
+export const recordingHalted = ev("vis.archive.recording.halted", RecordingHaltedSchema);
+
+/** Publishes the archive's facts on JetStream; failures go to `onError` (logged), never thrown. */
+export function archiveBusEvents(
+  bus: Bus,
+  instanceId: string,
+  onError: (err: unknown, what: string) => void,
+) {
+  const meta = (id?: string, time = new Date(), agencyId = "", personIds: string[] = []) => ({
+    id: id ?? randomBytes(16).toString("hex"),
+    time: timestampFromDate(time),
+    actor: { service: "gateway", agencyId, personIds },
+    sourceInstance: instanceId,
+  });
+  const send = (what: string, p: Promise<unknown>) => void p.catch((err) => onError(err, what));
+  const span = (fromMs: number, toMs: number) => ({
+    from: timestampFromMs(fromMs),
+    to: timestampFromMs(toMs),
+  });
+  return {
+    exportCreated: (m: SignedExportManifest, remoteAddress: string) =>
+      send(
+        "export.created",
+        bus.publish(exportCreated, {
+          meta: meta(m.exportId, new Date(m.createdAt), m.agencyId, [...m.officers]),
+          exportId: m.exportId,
+          cameraId: m.camera,
+          window: span(m.window.fromMs, m.window.toMs),
+          grantId: m.grantId,
+          agencyId: m.agencyId,
+          officers: [...m.officers],
+          clipSha256: m.clip.sha256,
+          clipBytes: BigInt(m.clip.bytes),
+          segments: m.segments.map((s) => ({ key: s.key, sha256: s.sha256 })),
+          signingKid: m.signature.kid,
+          remoteAddress,
+        }),
+      ),
+    segmentRemoved: (r: ManifestRecord, retentionDays: number) =>
+      send(
+        "segment.removed",
+        bus.publish(segmentRemoved, {
+          meta: meta(`${r.camera}:${r.seq}`, new Date(r.at)),
+          cameraId: r.camera,
+          key: r.key,
+          span: span(r.startMs, r.endMs),
+          sha256: r.sha256,
+          retentionDays,
+          manifestSeq: BigInt(r.seq),
+          reason: r.reason.slice(0, 256),
+        }),
+      ),
+    refused: (what: string, camera: string, e: VisError, remoteAddress: string) =>
+      send(
+        "request.refused",
+        bus.publish(archiveRefused, {
+          meta: meta(),
+          what: what.slice(0, 64),
+          cameraId: camera.slice(0, 64),
+          code: e.code,
+          message: e.message.slice(0, 512),
+          article: e.article ?? "",
+          remoteAddress: remoteAddress.slice(0, 64),
+        }),
+      ),
+    gap: (camera: string, fromMs: number, toMs: number, reason: string) =>
+      send(
+        "recording.gap",
+        bus.publish(recordingGap, {
+          meta: meta(`${camera}:gap:${fromMs}`),
+          cameraId: camera,
+          gap: span(fromMs, toMs),
+          reason: reason.slice(0, 256),
+        }),
+      ),
+    halted: (camera: string, reason: string, resumed: boolean) =>
+      send(
+        "recording.halted",
+        bus.publish(recordingHalted, {
+          meta: meta(),
+          cameraId: camera,
+          reason: reason.slice(0, 512),
+          resumed,
+        }),
+      ),
+  };
+}
+
+export type ArchiveBusEvents = ReturnType<typeof archiveBusEvents>;

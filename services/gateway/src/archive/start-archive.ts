@@ -1,0 +1,174 @@
+import { readFileSync } from "node:fs";
+import {
+  Archive,
+  DiskGuard,
+  ExportSigner,
+  FsSegmentStore,
+  type IndexRedis,
+  TimeIndex,
+} from "@vis/archive";
+import type { Bus } from "@vis/bus";
+import type { ConfigOf } from "@vis/config";
+import type { Jwks, RevocationList } from "@vis/grants";
+import type { GatewayEvents } from "../gateway.ts";
+import { ArchiveHttp } from "../playback/archive-http.ts";
+import { RecordedAuthorizer } from "../playback/recorded-authorizer.ts";
+import type { RecordingLocator } from "../playback/window-source.ts";
+import type { SessionRegistry } from "../sessions/session-registry.ts";
+import type { SourceResolver } from "../sources.ts";
+import type { archiveConfig } from "./archive-config.ts";
+import { archiveBusEvents } from "./archive-events.ts";
+import { Recorder } from "./recorder.ts";
+
+export interface ArchiveLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface ArchiveDeps {
+  readonly config: ConfigOf<typeof archiveConfig>["archive"];
+  readonly pull: {
+    readonly ffmpeg: string;
+    readonly stallTimeoutMs: number;
+    readonly backoffInitialMs: number;
+    readonly backoffMaxMs: number;
+  };
+  readonly logger: ArchiveLogger;
+  readonly bus: Bus;
+  readonly redis: IndexRedis;
+  readonly instanceId: string;
+  /** The gateway's live sources: the recorder pulls the same URL. */
+  readonly sources: SourceResolver;
+  /** The gateway's JWKS and revocation list (the live path's, shared). */
+  readonly keys: () => Jwks | undefined;
+  readonly revoked: RevocationList;
+  readonly sessions: SessionRegistry;
+  readonly sessionEvents: Partial<GatewayEvents>;
+  readonly refusalDelayMs: number;
+}
+
+export interface RunningArchive {
+  readonly archive: Archive;
+  readonly http: ArchiveHttp;
+  readonly port: number;
+  readonly recorders: readonly Recorder[];
+  close(): Promise<void>;
+}
+
+/**
+ * The archive inside the gateway process: filesystem store, Redis index (rebuilt at start),
+ * recorders for the hub-archived cameras, the retention sweep, and the recorded-footage HTTP edge.
+ * The composition root calls this once when `archive.dir` is set.
+ */
+export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
+  const c = d.config;
+  const store = new FsSegmentStore(c.dir);
+  const index = new TimeIndex(d.redis);
+  const archive = new Archive({ store, index, retentionDays: async () => c.retentionDays });
+  const cameras = c.cameras.split(",").filter(Boolean);
+  const hub = new Set(cameras);
+  for (const cam of cameras) {
+    const n = await index.rebuild(store, cam);
+    d.logger.info({ event: "archive_index_rebuilt", camera: cam, segments: n }, "index rebuilt");
+  }
+  const bus = archiveBusEvents(d.bus, d.instanceId, (err, what) =>
+    d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
+  );
+  const disk = new DiskGuard(() => store.freeBytes(), c.minFreeMb * 1024 * 1024);
+  const recorders: Recorder[] = [];
+  for (const camera of cameras) {
+    const source = await d.sources.resolve(camera);
+    if (source === undefined) {
+      d.logger.warn({ event: "archive_no_source", camera }, `no live source for ${camera}`);
+      continue;
+    }
+    const r = new Recorder({
+      camera,
+      source,
+      archive,
+      disk,
+      segmentMs: c.segmentMs,
+      gapToleranceMs: c.gapToleranceMs,
+      ffmpegPath: d.pull.ffmpeg,
+      stallTimeoutMs: d.pull.stallTimeoutMs,
+      backoffInitialMs: d.pull.backoffInitialMs,
+      backoffMaxMs: d.pull.backoffMaxMs,
+      events: {
+        gap: (cam, from, to, reason) => {
+          d.logger.warn({ event: "recording_gap", camera: cam, from, to }, "recording gap");
+          bus.gap(cam, from, to, reason);
+        },
+        halted: (cam, reason) => {
+          d.logger.warn({ event: "recording_halted", camera: cam, reason }, "recording halted");
+          bus.halted(cam, reason, false);
+        },
+        resumed: (cam) => bus.halted(cam, "recording resumed", true),
+      },
+    });
+    const last = (await index.all(camera)).at(-1);
+    if (last) r.resumeAfter(last.endMs);
+    r.start();
+    recorders.push(r);
+  }
+  const sweep = async () => {
+    for (const cam of cameras) {
+      try {
+        const out = await archive.sweep(cam);
+        for (const rec of out.removed) bus.segmentRemoved(rec, c.retentionDays);
+        if (out.removed.length > 0) {
+          d.logger.info(
+            {
+              event: "retention_sweep",
+              camera: cam,
+              removed: out.removed.length,
+              held: out.held.length,
+            },
+            "sweep",
+          );
+        }
+      } catch (err) {
+        d.logger.warn({ err, event: "retention_sweep_failed", camera: cam }, "sweep failed");
+      }
+    }
+  };
+  const sweepTimer = setInterval(() => void sweep(), c.sweepIntervalMs);
+  sweepTimer.unref();
+  const signer =
+    c.exportKeyFile === ""
+      ? ExportSigner.generate()
+      : ExportSigner.fromPem(readFileSync(c.exportKeyFile, "utf8"));
+  const locator: RecordingLocator = {
+    archivedByHub: (camera) => hub.has(camera),
+    playbackTemplate: (camera) =>
+      c.playbackTemplate === "" || hub.has(camera)
+        ? undefined
+        : c.playbackTemplate.replaceAll("{camera}", camera),
+  };
+  const http = new ArchiveHttp({
+    archive,
+    authorizer: new RecordedAuthorizer(d.keys, d.revoked),
+    locator,
+    signer,
+    sessions: d.sessions,
+    ffmpegPath: d.pull.ffmpeg,
+    refusalDelayMs: d.refusalDelayMs,
+    sessionEvents: d.sessionEvents,
+    events: { exportCreated: bus.exportCreated, refused: bus.refused },
+  });
+  const port = await http.listen(c.host, c.port);
+  d.logger.info(
+    { event: "archive_listening", url: `http://${c.host}:${port}`, kid: signer.kid, cameras },
+    "archive listening",
+  );
+  return {
+    archive,
+    http,
+    port,
+    recorders,
+    close: async () => {
+      clearInterval(sweepTimer);
+      await http.close();
+      await Promise.all(recorders.map((r) => r.stop()));
+    },
+  };
+}

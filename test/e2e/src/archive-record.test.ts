@@ -1,0 +1,328 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Simulator, startSimulator } from "@vis/simulator";
+import { makeTempDir, type RedisServer, startRedis } from "@vis/test-harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  Archive,
+  DAY_MS,
+  DiskGuard,
+  type ExportJwks,
+  type SignedExportManifest,
+  sha256Hex,
+  verifyExport,
+} from "../../../libs/archive/src/index.ts";
+import { Recorder } from "../../../services/gateway/src/archive/recorder.ts";
+import { type ArchiveFixture, startArchiveEdge } from "./archive-fixture.ts";
+import { mediaTags, probeCodecs, readHttpFlv } from "./gateway-fixture.ts";
+import { eventually } from "./hub-fixture.ts";
+
+const GOP_MS = 2000;
+
+// Record a real camera (simulator: ffmpeg → node-media-server) with the gateway's recorder into a
+// filesystem store with a Redis index, then play windows back, export, and try to delete.
+describe("hub archive: record, play back, export, retention", () => {
+  let sim: Simulator;
+  let redis: RedisServer;
+  let edge: ArchiveFixture;
+  let recorder: Recorder;
+  let dir: string;
+  const gaps: string[] = [];
+
+  beforeAll(async () => {
+    dir = makeTempDir("archive-rec");
+    [sim, redis] = await Promise.all([
+      startSimulator({ cameras: 2 }),
+      startRedis({ appendonly: false }),
+    ]);
+    edge = await startArchiveEdge(join(dir, "store"), redis.url, {
+      archivedByHub: (c) => c === "cam-001",
+      playbackTemplate: (c) =>
+        c === "cam-002" ? `${sim.httpUrl}/playback/${c}?start={start_ms}&end={end_ms}` : undefined,
+    });
+    recorder = new Recorder({
+      camera: "cam-001",
+      source: `${sim.rtmpUrl}/cam-001`,
+      archive: edge.archive,
+      disk: new DiskGuard(() => edge.archive.store.freeBytes(), 1024 * 1024),
+      segmentMs: 2000,
+      gapToleranceMs: 1000,
+      ffmpegPath: "ffmpeg",
+      stallTimeoutMs: 3000,
+      backoffInitialMs: 200,
+      backoffMaxMs: 1000,
+      events: { gap: (c, from, to) => gaps.push(`${c} ${from} ${to}`) },
+    });
+    recorder.start();
+    await eventually("8 segments recorded", () => recorder.segments >= 8, 40_000);
+  });
+  afterAll(async () => {
+    await recorder?.stop();
+    await edge?.close();
+    await Promise.all([sim?.close(), redis?.stop()]);
+  });
+
+  const segments = () => edge.archive.index.all("cam-001");
+  const url = (path: string, q: Record<string, string | number>) =>
+    `${edge.base}${path}?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]))}`;
+
+  it("stores keyframe-aligned segments back to back, chained, and indexed", async () => {
+    const segs = await segments();
+    expect(segs.length).toBeGreaterThanOrEqual(8);
+    for (let i = 1; i < segs.length; i++) {
+      const a = segs[i - 1];
+      const b = segs[i];
+      expect(b?.startMs).toBe(a?.endMs); // continuous: each segment ends where the next begins
+      expect((b?.endMs ?? 0) - (b?.startMs ?? 0)).toBeGreaterThanOrEqual(1900);
+    }
+    expect(Math.abs((segs.at(-1)?.endMs ?? 0) - Date.now())).toBeLessThan(6000);
+    expect(await edge.archive.verify("cam-001")).toEqual([]);
+    const first = await edge.archive.read(segs[0] as (typeof segs)[0]);
+    const file = join(dir, "seg0.flv");
+    writeFileSync(file, first);
+    expect(probeCodecs(file)).toEqual(["aac", "h264"]);
+    expect(gaps).toEqual([]);
+  });
+
+  it("plays exactly a granted window: first frame a keyframe within one GOP of t1, nothing at or past t2", async () => {
+    const segs = await segments();
+    const t1 = (segs[1]?.startMs ?? 0) + 700;
+    const t2 = t1 + 6300;
+    const token = await edge.token({
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+    });
+    const r = await readHttpFlv(
+      url("/recorded/cam-001.flv", { start: t1, end: t2, token }),
+      15_000,
+    );
+    expect(r.status).toBe(200);
+    const first = Number(r.headers["x-vis-first-frame"]);
+    expect(first).toBeGreaterThanOrEqual(t1);
+    expect(first - t1).toBeLessThanOrEqual(GOP_MS + 100);
+    const media = mediaTags(r.tags);
+    expect(media.find((t) => t.kind === "video")).toMatchObject({ keyframe: true, timestamp: 0 });
+    const lastTs = Math.max(...media.map((t) => t.timestamp));
+    expect(first + lastTs).toBeLessThan(t2);
+    expect(first + lastTs).toBeGreaterThan(t2 - 200); // and it does reach t2
+    expect(r.tags.filter((t) => t.kind === "video" && t.sequenceHeader)).toHaveLength(1);
+    const file = join(dir, "window.flv");
+    writeFileSync(file, r.raw);
+    expect(probeCodecs(file)).toEqual(["aac", "h264"]);
+    expect(edge.events.some((e) => e.kind === "ended" && e.detail.startsWith("cam-001"))).toBe(
+      true,
+    );
+  });
+
+  it("seeks inside the grant and refuses anything outside it", async () => {
+    const segs = await segments();
+    const from = segs[0]?.startMs ?? 0;
+    const to = segs.at(-1)?.endMs ?? 0;
+    const token = await edge.token({
+      window: { from: Math.floor(from / 1000) + 2, to: Math.floor(to / 1000) - 2 },
+    });
+    const seekTo = from + 6000;
+    const seek = await readHttpFlv(
+      url("/recorded/cam-001.flv", { start: seekTo, end: seekTo + 3000, token }),
+      10_000,
+    );
+    expect(seek.status).toBe(200);
+    expect(Number(seek.headers["x-vis-first-frame"]) - seekTo).toBeLessThanOrEqual(GOP_MS + 100);
+    const before = await readHttpFlv(
+      url("/recorded/cam-001.flv", { start: from, end: from + 3000, token }),
+      5000,
+    );
+    expect(before.status).toBe(403);
+    expect(JSON.parse(before.raw.toString()).error).toMatchObject({
+      code: "permission_denied",
+      field: "token",
+    });
+    expect(before.tags).toHaveLength(0);
+    const live = await edge.token({ mode: "live" });
+    const wrongMode = await readHttpFlv(
+      url("/recorded/cam-001.flv", { start: seekTo, end: seekTo + 1000, token: live }),
+      5000,
+    );
+    expect(wrongMode.status).toBe(403);
+    const bad = await readHttpFlv(
+      url("/recorded/cam-001.flv", { start: "yesterday", end: 1, token }),
+      5000,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.raw.toString()).error).toMatchObject({
+      code: "invalid_argument",
+      field: "start",
+    });
+  });
+
+  it("serves the window as an HLS VOD playlist whose segments are authorised MPEG-TS", async () => {
+    const segs = await segments();
+    const t1 = segs[1]?.startMs ?? 0;
+    const t2 = segs[4]?.endMs ?? 0;
+    const token = await edge.token({
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+    });
+    const res = await fetch(url("/recorded/cam-001/index.m3u8", { start: t1, end: t2, token }));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    expect(text).toContain("#EXT-X-ENDLIST");
+    const entries = text.split("\n").filter((l) => l.endsWith(".ts") || l.includes(".ts?"));
+    expect(entries).toHaveLength(4);
+    const ts = await fetch(`${edge.base}/recorded/cam-001/${entries[0]}`);
+    expect(ts.status).toBe(200);
+    const file = join(dir, "hls0.ts");
+    writeFileSync(file, Buffer.from(await ts.arrayBuffer()));
+    expect(probeCodecs(file)).toEqual(["aac", "h264"]);
+    const noToken = await fetch(`${edge.base}/recorded/cam-001/0.ts?start=${t1}&end=${t2}`);
+    expect(noToken.status).toBe(401);
+  });
+
+  it("exports an MP4 with a signed manifest that verifies; a tampered clip is detected", async () => {
+    const segs = await segments();
+    const t1 = (segs[2]?.startMs ?? 0) + 100;
+    const t2 = t1 + 4000;
+    const window = { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) };
+    const viewOnly = await edge.token({ window });
+    const refused = await fetch(
+      url("/archive/exports", { camera: "cam-001", start: t1, end: t2, token: viewOnly }),
+      { method: "POST" },
+    );
+    expect(refused.status).toBe(403);
+    const token = await edge.token({ window, action: "export" });
+    const res = await fetch(
+      url("/archive/exports", { camera: "cam-001", start: t1, end: t2, token }),
+      { method: "POST" },
+    );
+    expect(res.status).toBe(201);
+    const { manifest } = (await res.json()) as { manifest: SignedExportManifest };
+    expect(manifest).toMatchObject({
+      camera: "cam-001",
+      window: { fromMs: t1, toMs: t2 },
+      officers: ["010001", "010002"],
+    });
+    expect(manifest.segments.map((s) => s.key)).toEqual(
+      (await edge.archive.plan("cam-001", t1, t2)).segments.map((s) => s.key),
+    );
+    const clipRes = await fetch(
+      `${edge.base}/archive/exports/${manifest.exportId}.mp4?token=${token}`,
+    );
+    expect(clipRes.status).toBe(200);
+    const clip = Buffer.from(await clipRes.arrayBuffer());
+    const jwks = (await (await fetch(`${edge.base}/archive/keys`)).json()) as ExportJwks;
+    expect(verifyExport(clip, manifest, jwks)).toEqual([]);
+    const file = join(dir, "export.mp4");
+    writeFileSync(file, clip);
+    expect(probeCodecs(file)).toEqual(["aac", "h264"]);
+    const tampered = Buffer.from(clip);
+    const mid = Math.floor(tampered.length / 2);
+    tampered[mid] = (tampered[mid] ?? 0) ^ 0xff;
+    expect(verifyExport(tampered, manifest, jwks)).toContain("clip_altered");
+    expect(verifyExport(clip, { ...manifest, grantId: "g-other" }, jwks)).toContain(
+      "bad_signature",
+    );
+    expect(edge.events.some((e) => e.kind === "export" && e.detail === manifest.exportId)).toBe(
+      true,
+    );
+    expect(sha256Hex(clip)).toBe(manifest.clip.sha256);
+  });
+
+  it("refuses deleting or rewriting a segment inside retention (Art. 22(3)); the data stays intact", async () => {
+    const segs = await segments();
+    const key = segs[0]?.key ?? "";
+    const before = await edge.archive.store.get(key);
+    const del = await fetch(`${edge.base}/archive/segments/${encodeURIComponent(key)}`, {
+      method: "DELETE",
+    });
+    expect(del.status).toBe(412);
+    expect(((await del.json()) as { error: unknown }).error).toMatchObject({
+      code: "failed_precondition",
+      article: "Art. 22(3)",
+      field: "key",
+    });
+    const put = await fetch(`${edge.base}/archive/segments/${encodeURIComponent(key)}`, {
+      method: "PUT",
+      body: "x",
+    });
+    expect(put.status).toBe(412);
+    await expect(edge.archive.store.put(key, Buffer.from("overwrite"))).rejects.toMatchObject({
+      code: "already_exists",
+    });
+    await expect(edge.archive.remove(key, "test")).rejects.toMatchObject({
+      code: "failed_precondition",
+    });
+    expect(sha256Hex(await edge.archive.store.get(key))).toBe(sha256Hex(before));
+    expect(await edge.archive.verify("cam-001")).toEqual([]);
+    expect(
+      edge.events.filter(
+        (e) =>
+          e.kind === "refused" &&
+          e.detail.startsWith("segment.delete cam-001 failed_precondition Art. 22(3)"),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("after retention (injected clock) the sweep removes unheld segments, registers each, keeps held ones", async () => {
+    await recorder.stop();
+    const segs = await segments();
+    const later = (segs.at(-1)?.endMs ?? 0) + 30 * DAY_MS + 1;
+    const aged = new Archive({
+      store: edge.archive.store,
+      index: edge.archive.index,
+      retentionDays: async () => 30,
+      clock: () => later,
+    });
+    // 29 days after the end nothing goes
+    const early = new Archive({
+      ...{ store: edge.archive.store, index: edge.archive.index },
+      retentionDays: async () => 30,
+      clock: () => later - 2 * DAY_MS,
+    });
+    expect((await early.sweep("cam-001")).removed).toHaveLength(0);
+    const holds = await aged.holds("cam-001"); // the export above placed one, tied to its grant
+    expect(holds.length).toBe(1);
+    const out = await aged.sweep("cam-001");
+    expect(out.removed.length).toBeGreaterThan(0);
+    expect(out.held.length).toBeGreaterThan(0);
+    expect(out.removed.length + out.held.length).toBe(segs.length);
+    for (const r of out.removed) {
+      expect(r.kind).toBe("removed");
+      expect(await aged.store.head(r.key)).toBeUndefined();
+    }
+    for (const h of out.held) expect(await aged.store.head(h.segment.key)).toBeGreaterThan(0);
+    expect((await aged.index.all("cam-001")).length).toBe(out.held.length);
+    expect(await aged.verify("cam-001")).toEqual([]); // the chain still verifies, removals included
+  });
+
+  it("rebuilds the time index from the store's listing", async () => {
+    const before = (await edge.archive.index.all("cam-001")).map((s) => s.key);
+    await edge.redis.del("vis:archive:idx:cam-001"); // a foreign key: nothing of ours
+    const n = await edge.archive.index.rebuild(edge.archive.store, "cam-001");
+    expect(n).toBe(before.length);
+    expect((await edge.archive.index.all("cam-001")).map((s) => s.key)).toEqual(before);
+  });
+
+  it("relays an operator's playback endpoint for a camera the hub does not record, cut to the window", async () => {
+    const cams = await sim.listCameras();
+    const rec = cams.find((c) => c.id === "cam-002")?.recorded;
+    expect(rec).not.toBeNull();
+    const end = Date.parse(rec?.end ?? "");
+    const t1 = end - 9000;
+    const t2 = end - 3000;
+    const token = await edge.token({
+      cameras: ["cam-002"],
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+    });
+    const r = await readHttpFlv(
+      url("/recorded/cam-002.flv", { start: t1, end: t2, token }),
+      20_000,
+    );
+    expect(r.status).toBe(200);
+    const first = Number(r.headers["x-vis-first-frame"]);
+    expect(first).toBeGreaterThanOrEqual(t1);
+    expect(first - t1).toBeLessThanOrEqual(GOP_MS + 300);
+    const media = mediaTags(r.tags);
+    expect(media.find((t) => t.kind === "video")).toMatchObject({ keyframe: true });
+    expect(first + Math.max(...media.map((t) => t.timestamp))).toBeLessThan(t2);
+    expect(media.filter((t) => t.kind === "video").length).toBeGreaterThan(50);
+  });
+});
