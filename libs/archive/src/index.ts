@@ -28,6 +28,7 @@ export {
   planRetention,
   type RetentionPlan,
 } from "./retention.ts";
+export { S3SegmentStore, type S3StoreOptions } from "./s3-store.ts";
 export { CAMERA_ID, parseSegmentKey, type SegmentRef, segmentKey } from "./segment.ts";
 export type { SegmentStore, StoredObject } from "./segment-store.ts";
 export { type IndexRedis, TimeIndex } from "./time-index.ts";
