@@ -24,6 +24,11 @@ export const gatewayConfig = {
     batchMs: int(40, 0, 500),
   },
   stats: { intervalMs: int(5_000, 500, 60_000) },
+  placement: {
+    /** Sessions this gateway takes before new plays are placed on peers. */
+    capacity: int(2_000, 1, 1_000_000),
+    presenceIntervalMs: int(2_000, 250, 60_000),
+  },
   auth: {
     /** gRPC `host:port` of the authorizer (JWKS and revocations); "" = plays are refused. */
     authorizerAddress: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/ }),

@@ -10,6 +10,7 @@ import type { HubViewer } from "./hub/stream-hub.ts";
 import { StreamManager, type StreamManagerOptions } from "./hub/stream-manager.ts";
 import type { ViewerSink } from "./hub/viewer-sink.ts";
 import { MemoryReclaimer } from "./memory-reclaim.ts";
+import { type GatewayPeer, placeCamera } from "./placement/placement.ts";
 import { HlsSessions } from "./sessions/hls-sessions.ts";
 import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./sessions/play-authorizer.ts";
 import { type EndReason, type Session, SessionRegistry } from "./sessions/session-registry.ts";
@@ -35,6 +36,12 @@ export interface GatewayOptions {
   readonly reclaimMemory?: boolean;
   /** HLS packaging (defaults: 2 s segments, 6 in the playlist, stopped after 30 s unused). */
   readonly hls?: Partial<HlsOptions>;
+  /**
+   * Several gateways: this one and its live peers. A new HTTP-FLV or HLS play of a camera that
+   * another gateway should serve (rendezvous hash, see placement.ts) is answered — after it was
+   * authorised — with a 307 to that gateway, unless this one already pulls the camera.
+   */
+  readonly placement?: { self(): GatewayPeer; peers(): readonly GatewayPeer[] };
 }
 
 const FLV_HEAD =
@@ -122,6 +129,7 @@ export class Gateway {
       }
       const admitted = await this.#admit(route.request);
       if (admitted instanceof VisError) throw admitted;
+      if (this.#redirect(route.request, req, res)) return;
       const socket = req.socket;
       if (socket.destroyed) return;
       socket.setNoDelay(true);
@@ -183,6 +191,13 @@ export class Gateway {
   ): Promise<void> {
     const admitted = await this.#admit(request, false);
     if (admitted instanceof VisError) throw admitted;
+    if (
+      file.endsWith(".m3u8") &&
+      !this.#hls.has(request.camera) &&
+      this.#redirect(request, req, res)
+    ) {
+      return;
+    }
     const touched = this.#hlsSessions.touch(admitted.grant, request);
     if (touched instanceof VisError) throw touched;
     const query = new URL(req.url ?? "/", "http://gateway.invalid").search.slice(1);
@@ -197,6 +212,26 @@ export class Gateway {
       "access-control-allow-origin": "*",
     });
     res.end(body);
+  }
+
+  /** Sends a 307 to the gateway that should serve this camera; false when it is this one. */
+  #redirect(request: PlayRequest, req: IncomingMessage, res: ServerResponse): boolean {
+    const placement = this.#o.placement;
+    if (!placement || this.streams.has(request.camera)) return false;
+    const url = new URL(req.url ?? "/", "http://gateway.invalid");
+    if (url.searchParams.has("placed")) return false; // one hop at most
+    const self = placement.self();
+    const others = placement.peers().filter((p) => p.instanceId !== self.instanceId);
+    const target = placeCamera(request.camera, [self, ...others]);
+    if (!target || target.instanceId === self.instanceId) return false;
+    url.searchParams.set("placed", "1");
+    res.writeHead(307, {
+      location: `${target.playUrl}${url.pathname}${url.search}`,
+      "content-length": 0,
+      "access-control-allow-origin": "*",
+    });
+    res.end();
+    return true;
   }
 
   /** Authorises, checks the grant's session limit and finds the source. Nothing is sent here. */

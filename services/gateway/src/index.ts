@@ -4,6 +4,7 @@ export { Gateway, type GatewayEvents, type GatewayOptions } from "./gateway.ts";
 export { StreamHub } from "./hub/stream-hub.ts";
 export type { StreamManagerOptions, StreamStats } from "./hub/stream-manager.ts";
 export { DEFAULT_HUB_LIMITS, type HubLimits, type ViewerSink } from "./hub/viewer-sink.ts";
+export { type GatewayPeer, PeerDirectory, placeCamera } from "./placement/placement.ts";
 export { GrantsAuthorizer } from "./sessions/grants-authorizer.ts";
 export type {
   PlayAuthorizer,

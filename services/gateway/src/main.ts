@@ -1,12 +1,14 @@
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { VisError } from "@vis/errors";
 import { RevocationList } from "@vis/grants";
 import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
+import { GatewayPresenceSchema } from "@vis/proto/vis/gateway/v1/events_pb";
 import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
 import { busEvents, GATEWAY_STREAM } from "./bus/gateway-events.ts";
 import { gatewayConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
+import { type GatewayPeer, PeerDirectory } from "./placement/placement.ts";
 import { AccessKeys } from "./sessions/access-keys.ts";
 import { GrantsAuthorizer } from "./sessions/grants-authorizer.ts";
 import type { PlayAuthorizer } from "./sessions/play-authorizer.ts";
@@ -14,6 +16,7 @@ import { templateSources } from "./sources.ts";
 
 /** Subject of the authorizer's revocation events (stream VIS_ACCESS; core subscribers see them too). */
 const GRANT_REVOKED = "vis.access.grant.revoked";
+const PRESENCE = "vis.gateway.node.presence";
 
 // The gateway: relays camera streams on demand to authorised viewers (HTTP-FLV, WS-FLV), checking
 // a grant before any media flows. See docs/decisions/0006-gateway-media-path.md.
@@ -43,6 +46,14 @@ await runService({
         onUnknownKey: () => k.refreshSoon(),
       });
     }
+    const peers = new PeerDirectory(config.placement.presenceIntervalMs * 3);
+    let playUrl = "";
+    const self = (): GatewayPeer => ({
+      instanceId,
+      playUrl,
+      sessions: gateway.sessions.size,
+      capacity: config.placement.capacity,
+    });
     const sink = busEvents(bus, instanceId, (err, what) =>
       logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
     );
@@ -55,6 +66,7 @@ await runService({
         config.pull.cameras.split(",").filter(Boolean),
       ),
       refusalDelayMs: config.egress.refusalDelayMs,
+      placement: { self, peers: () => peers.live() },
       streams: {
         ffmpegPath: config.pull.ffmpeg,
         idleGraceMs: config.pull.idleGraceMs,
@@ -95,12 +107,47 @@ await runService({
       const ended = gateway.revoke(e.grantId, ends);
       logger.info({ event: "grant_revoked", grant: e.grantId, ended }, "grant revoked");
     });
+    const presence = bus.subscribeCore(PRESENCE, GatewayPresenceSchema, (p) => {
+      if (p.gatewayInstance === instanceId) return;
+      peers.update({
+        instanceId: p.gatewayInstance,
+        playUrl: p.playUrl,
+        sessions: p.sessions,
+        capacity: p.capacity,
+      });
+    });
     const port = await gateway.listen();
-    const playUrl = `http://${config.play.host}:${port}`;
+    playUrl = `http://${config.play.host}:${port}`;
+    const announce = () => {
+      try {
+        bus.publishCore(PRESENCE, GatewayPresenceSchema, {
+          meta: {
+            id: `${instanceId}-${Date.now()}`,
+            time: timestampNow(),
+            actor: { service: "gateway" },
+            sourceInstance: instanceId,
+          },
+          gatewayInstance: instanceId,
+          playUrl,
+          sessions: gateway.sessions.size,
+          capacity: config.placement.capacity,
+          cameras: gateway.streams.cameras().slice(0, 10_000),
+        });
+      } catch (err) {
+        logger.warn(
+          { err, event: "publish_failed", what: "presence" },
+          "could not announce presence",
+        );
+      }
+    };
+    announce();
+    const presenceTimer = setInterval(announce, config.placement.presenceIntervalMs);
     const stats = setInterval(() => sink.stats(gateway.streams.sample()), config.stats.intervalMs);
     logger.info({ event: "play_listening", url: playUrl }, "play listening");
     return async () => {
       clearInterval(stats);
+      clearInterval(presenceTimer);
+      await presence.stop();
       keys?.close();
       await revocations.stop();
       await gateway.close();

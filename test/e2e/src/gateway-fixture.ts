@@ -10,6 +10,7 @@ import {
   type GrantScope,
   generateSigningKey,
   type Jwks,
+  type KeyRing,
   publicJwks,
 } from "../../../libs/grants/src/index.ts";
 import {
@@ -28,6 +29,8 @@ export interface GatewayFixture {
   token(scope?: Partial<GrantScope>, opts?: { ttlSec?: number; now?: number }): Promise<string>;
   /** A token signed by a key the gateway does not know. */
   foreignToken(scope?: Partial<GrantScope>): Promise<string>;
+  /** The signing key ring (pass it to another gateway so both trust the same tokens). */
+  readonly ring: KeyRing;
   close(): Promise<void>;
 }
 
@@ -37,8 +40,9 @@ export async function startGateway(
   cameras: readonly string[],
   streams: Partial<StreamManagerOptions> = {},
   options: Partial<GatewayOptions> = {},
+  sharedRing?: KeyRing,
 ): Promise<GatewayFixture> {
-  const ring = { keys: [await generateSigningKey()] };
+  const ring: KeyRing = sharedRing ?? { keys: [await generateSigningKey()] };
   const keys: Jwks = publicJwks(ring);
   const issuer = new GrantIssuer(ring);
   const foreign = new GrantIssuer({ keys: [await generateSigningKey()] });
@@ -84,6 +88,7 @@ export async function startGateway(
     authorizer,
     base: `http://127.0.0.1:${port}`,
     events,
+    ring,
     token: async (s = {}, o = {}) =>
       (await issuer.issue(scopeOf(s), { ttlSec: o.ttlSec ?? 300, now: o.now })).token,
     foreignToken: async (s = {}) => (await foreign.issue(scopeOf(s), { ttlSec: 300 })).token,

@@ -5,6 +5,7 @@ import { VisError } from "@vis/errors";
 import { Access } from "@vis/proto/vis/access/v1/access_pb";
 import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
 import {
+  GatewayPresenceSchema,
   PlayProtocol,
   PlayRefusedSchema,
   SessionEndedSchema,
@@ -79,6 +80,7 @@ describe("gateway service process", () => {
       ["vis.gateway.session.ended", SessionEndedSchema],
       ["vis.gateway.play.refused", PlayRefusedSchema],
       ["vis.gateway.stream.stats", GatewayStreamStatsSchema],
+      ["vis.gateway.node.presence", GatewayPresenceSchema],
     ] as const) {
       bus.subscribeCore(subject, schema, (msg: unknown) => {
         seen.push({ subject, msg, at: Date.now() });
@@ -202,6 +204,13 @@ describe("gateway service process", () => {
     );
     const again = await readHttpFlv(`${playUrl}/live/cam-001.flv?token=${token}`, 3000);
     expect(again.status).toBe(403);
+  });
+
+  it("announces its presence (play URL, sessions, capacity) for placement", async () => {
+    await eventually("presence", () => of("vis.gateway.node.presence").length > 0);
+    const p = of("vis.gateway.node.presence").at(-1)?.msg as { playUrl: string; capacity: number };
+    expect(p.playUrl).toBe(playUrl);
+    expect(p.capacity).toBeGreaterThan(0);
   });
 
   it("sends stream stats for the health monitor", async () => {

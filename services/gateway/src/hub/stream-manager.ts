@@ -137,6 +137,11 @@ export class StreamManager {
     });
   }
 
+  /** The cameras pulled now. */
+  cameras(): string[] {
+    return [...this.#entries.keys()];
+  }
+
   has(camera: string): boolean {
     return this.#entries.has(camera);
   }

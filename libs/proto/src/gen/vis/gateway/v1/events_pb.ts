@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vis/gateway/v1/events.proto.
  */
 export const file_vis_gateway_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Cht2aXMvZ2F0ZXdheS92MS9ldmVudHMucHJvdG8SDnZpcy5nYXRld2F5LnYxIuYCCgdTZXNzaW9uEh0KCnNlc3Npb25faWQYASABKAlCCbpIBnIEEAEYQBIcCghncmFudF9pZBgCIAEoCUIKukgHcgUQARiAARIvCgljYW1lcmFfaWQYAyABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXsxLDY0fSQSGgoJYWdlbmN5X2lkGAQgASgJQge6SARyAhhAEhgKBnZpZXdlchgFIAEoCUIIukgFcgMYgAgSOgoIcHJvdG9jb2wYBiABKA4yHC52aXMuZ2F0ZXdheS52MS5QbGF5UHJvdG9jb2xCCrpIB4IBBBABIAASHwoOcmVtb3RlX2FkZHJlc3MYByABKAlCB7pIBHICGEASIgoQZ2F0ZXdheV9pbnN0YW5jZRgIIAEoCUIIukgFcgMYgAESNgoKc3RhcnRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASJyCg5TZXNzaW9uU3RhcnRlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIwCgdzZXNzaW9uGAIgASgLMhcudmlzLmdhdGV3YXkudjEuU2Vzc2lvbkIGukgDyAEBIogCCgxTZXNzaW9uRW5kZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESMAoHc2Vzc2lvbhgCIAEoCzIXLnZpcy5nYXRld2F5LnYxLlNlc3Npb25CBrpIA8gBARI0CghlbmRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI8CgZyZWFzb24YBCABKA4yIC52aXMuZ2F0ZXdheS52MS5TZXNzaW9uRW5kUmVhc29uQgq6SAeCAQQQASAAEg0KBWJ5dGVzGAUgASgEEhMKC2R1cmF0aW9uX21zGAYgASgEIowCCgtQbGF5UmVmdXNlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIaCgljYW1lcmFfaWQYAiABKAlCB7pIBHICGEASOAoIcHJvdG9jb2wYAyABKA4yHC52aXMuZ2F0ZXdheS52MS5QbGF5UHJvdG9jb2xCCLpIBYIBAhABEhcKBGNvZGUYBCABKAlCCbpIBnIEEAEYQBIZCgdtZXNzYWdlGAUgASgJQgi6SAVyAxiABBIfCg5yZW1vdGVfYWRkcmVzcxgGIAEoCUIHukgEcgIYQBIiChBnYXRld2F5X2luc3RhbmNlGAcgASgJQgi6SAVyAxiAASqSAQoMUGxheVByb3RvY29sEh0KGVBMQVlfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIaChZQTEFZX1BST1RPQ09MX0hUVFBfRkxWEAESGAoUUExBWV9QUk9UT0NPTF9XU19GTFYQAhIVChFQTEFZX1BST1RPQ09MX0hMUxADEhYKElBMQVlfUFJPVE9DT0xfUlRNUBAEKpkCChBTZXNzaW9uRW5kUmVhc29uEiIKHlNFU1NJT05fRU5EX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHlNFU1NJT05fRU5EX1JFQVNPTl9WSUVXRVJfTEVGVBABEiQKIFNFU1NJT05fRU5EX1JFQVNPTl9HUkFOVF9SRVZPS0VEEAISJAogU0VTU0lPTl9FTkRfUkVBU09OX0dSQU5UX0VYUElSRUQQAxIiCh5TRVNTSU9OX0VORF9SRUFTT05fU0xPV19SRUFERVIQBBIkCiBTRVNTSU9OX0VORF9SRUFTT05fVVBTVFJFQU1fTE9TVBAFEicKI1NFU1NJT05fRU5EX1JFQVNPTl9HQVRFV0FZX1NUT1BQSU5HEAZiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_common_v1_event]);
+  fileDesc("Cht2aXMvZ2F0ZXdheS92MS9ldmVudHMucHJvdG8SDnZpcy5nYXRld2F5LnYxIuYCCgdTZXNzaW9uEh0KCnNlc3Npb25faWQYASABKAlCCbpIBnIEEAEYQBIcCghncmFudF9pZBgCIAEoCUIKukgHcgUQARiAARIvCgljYW1lcmFfaWQYAyABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXsxLDY0fSQSGgoJYWdlbmN5X2lkGAQgASgJQge6SARyAhhAEhgKBnZpZXdlchgFIAEoCUIIukgFcgMYgAgSOgoIcHJvdG9jb2wYBiABKA4yHC52aXMuZ2F0ZXdheS52MS5QbGF5UHJvdG9jb2xCCrpIB4IBBBABIAASHwoOcmVtb3RlX2FkZHJlc3MYByABKAlCB7pIBHICGEASIgoQZ2F0ZXdheV9pbnN0YW5jZRgIIAEoCUIIukgFcgMYgAESNgoKc3RhcnRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASJyCg5TZXNzaW9uU3RhcnRlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIwCgdzZXNzaW9uGAIgASgLMhcudmlzLmdhdGV3YXkudjEuU2Vzc2lvbkIGukgDyAEBIogCCgxTZXNzaW9uRW5kZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESMAoHc2Vzc2lvbhgCIAEoCzIXLnZpcy5nYXRld2F5LnYxLlNlc3Npb25CBrpIA8gBARI0CghlbmRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI8CgZyZWFzb24YBCABKA4yIC52aXMuZ2F0ZXdheS52MS5TZXNzaW9uRW5kUmVhc29uQgq6SAeCAQQQASAAEg0KBWJ5dGVzGAUgASgEEhMKC2R1cmF0aW9uX21zGAYgASgEIowCCgtQbGF5UmVmdXNlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIaCgljYW1lcmFfaWQYAiABKAlCB7pIBHICGEASOAoIcHJvdG9jb2wYAyABKA4yHC52aXMuZ2F0ZXdheS52MS5QbGF5UHJvdG9jb2xCCLpIBYIBAhABEhcKBGNvZGUYBCABKAlCCbpIBnIEEAEYQBIZCgdtZXNzYWdlGAUgASgJQgi6SAVyAxiABBIfCg5yZW1vdGVfYWRkcmVzcxgGIAEoCUIHukgEcgIYQBIiChBnYXRld2F5X2luc3RhbmNlGAcgASgJQgi6SAVyAxiAASLMAQoPR2F0ZXdheVByZXNlbmNlEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEiQKEGdhdGV3YXlfaW5zdGFuY2UYAiABKAlCCrpIB3IFEAEYgAESGgoIcGxheV91cmwYAyABKAlCCLpIBXIDiAEBEhAKCHNlc3Npb25zGAQgASgNEhkKCGNhcGFjaXR5GAUgASgNQge6SAQqAiAAEhoKB2NhbWVyYXMYBiADKAlCCbpIBpIBAxCQTiqSAQoMUGxheVByb3RvY29sEh0KGVBMQVlfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIaChZQTEFZX1BST1RPQ09MX0hUVFBfRkxWEAESGAoUUExBWV9QUk9UT0NPTF9XU19GTFYQAhIVChFQTEFZX1BST1RPQ09MX0hMUxADEhYKElBMQVlfUFJPVE9DT0xfUlRNUBAEKpkCChBTZXNzaW9uRW5kUmVhc29uEiIKHlNFU1NJT05fRU5EX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHlNFU1NJT05fRU5EX1JFQVNPTl9WSUVXRVJfTEVGVBABEiQKIFNFU1NJT05fRU5EX1JFQVNPTl9HUkFOVF9SRVZPS0VEEAISJAogU0VTU0lPTl9FTkRfUkVBU09OX0dSQU5UX0VYUElSRUQQAxIiCh5TRVNTSU9OX0VORF9SRUFTT05fU0xPV19SRUFERVIQBBIkCiBTRVNTSU9OX0VORF9SRUFTT05fVVBTVFJFQU1fTE9TVBAFEicKI1NFU1NJT05fRU5EX1JFQVNPTl9HQVRFV0FZX1NUT1BQSU5HEAZiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_common_v1_event]);
 
 /**
  * Session identifies one play: who watched which camera under which grant, where.
@@ -206,6 +206,58 @@ export type PlayRefused = Message<"vis.gateway.v1.PlayRefused"> & {
  */
 export const PlayRefusedSchema: GenMessage<PlayRefused> = /*@__PURE__*/
   messageDesc(file_vis_gateway_v1_events, 3);
+
+/**
+ * GatewayPresence is published by every gateway on core NATS `vis.gateway.node.presence` every
+ * few seconds (may be lost; a peer not heard from for three intervals is gone). Gateways place
+ * new plays with it (rendezvous hash of the camera over the peers with room).
+ *
+ * @generated from message vis.gateway.v1.GatewayPresence
+ */
+export type GatewayPresence = Message<"vis.gateway.v1.GatewayPresence"> & {
+  /**
+   * @generated from field: vis.common.v1.EventMeta meta = 1;
+   */
+  meta?: EventMeta | undefined;
+
+  /**
+   * @generated from field: string gateway_instance = 2;
+   */
+  gatewayInstance: string;
+
+  /**
+   * `http://host:port` of the gateway's play server.
+   *
+   * @generated from field: string play_url = 3;
+   */
+  playUrl: string;
+
+  /**
+   * @generated from field: uint32 sessions = 4;
+   */
+  sessions: number;
+
+  /**
+   * Sessions the gateway accepts before new plays are placed elsewhere.
+   *
+   * @generated from field: uint32 capacity = 5;
+   */
+  capacity: number;
+
+  /**
+   * Cameras this gateway is pulling now.
+   *
+   * @generated from field: repeated string cameras = 6;
+   */
+  cameras: string[];
+};
+
+/**
+ * Describes the message vis.gateway.v1.GatewayPresence.
+ * Use `create(GatewayPresenceSchema)` to create a new message.
+ */
+export const GatewayPresenceSchema: GenMessage<GatewayPresence> = /*@__PURE__*/
+  messageDesc(file_vis_gateway_v1_events, 4);
 
 /**
  * Protocol a viewer plays through.
