@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Simulator, startSimulator } from "@vis/simulator";
-import { makeTempDir, type RedisServer, startRedis } from "@vis/test-harness";
+import { makeTempDir, type RedisServer, repoRoot, runToExit, startRedis } from "@vis/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Archive,
@@ -18,6 +18,8 @@ import { mediaTags, probeCodecs, readHttpFlv } from "./gateway-fixture.ts";
 import { eventually } from "./hub-fixture.ts";
 
 const GOP_MS = 2000;
+const cli = (...args: string[]) =>
+  runToExit({ entry: join(repoRoot(), "tools", "cli", "src", "main.ts"), args, timeoutMs: 60_000 });
 
 // Record a real camera (simulator: ffmpeg → node-media-server) with the gateway's recorder into a
 // filesystem store with a Redis index, then play windows back, export, and try to delete.
@@ -223,6 +225,24 @@ describe("hub archive: record, play back, export, retention", () => {
     expect(edge.events.some((e) => e.kind === "export" && e.detail === manifest.exportId)).toBe(
       true,
     );
+    // the auditor's side: `vis archive verify CLIP MANIFEST --keys URL`
+    const mFile = join(dir, "export.json");
+    writeFileSync(mFile, JSON.stringify(manifest));
+    const badFile = join(dir, "export-tampered.mp4");
+    writeFileSync(badFile, tampered);
+    const ok = await cli("archive", "verify", file, mFile, "--keys", `${edge.base}/archive/keys`);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`verified: ${manifest.exportId}`);
+    const bad = await cli(
+      "archive",
+      "verify",
+      badFile,
+      mFile,
+      "--keys",
+      `${edge.base}/archive/keys`,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("clip_altered");
     expect(sha256Hex(clip)).toBe(manifest.clip.sha256);
   });
 
@@ -252,6 +272,9 @@ describe("hub archive: record, play back, export, retention", () => {
     });
     expect(sha256Hex(await edge.archive.store.get(key))).toBe(sha256Hex(before));
     expect(await edge.archive.verify("cam-001")).toEqual([]);
+    const chain = await cli("archive", "chain", join(dir, "store"), "cam-001");
+    expect(chain.code).toBe(0);
+    expect(chain.stdout).toMatch(/^ok: \d+ records/);
     expect(
       edge.events.filter(
         (e) =>

@@ -2,6 +2,7 @@ import { VisError } from "@vis/errors";
 import { checkHealth, listServices } from "@vis/rpc";
 import { flagInt, flagString, type ParsedArgs, parseArgs } from "./args.ts";
 import { ACCESS_USAGE, runAccessCommand } from "./commands/access.ts";
+import { ARCHIVE_USAGE, runArchiveCommand } from "./commands/archive.ts";
 import { HEALTH_USAGE, runHealthCommand } from "./commands/health-commands.ts";
 import { fetchInfo, infoText } from "./commands/info.ts";
 import { fetchInstances, instancesText } from "./commands/instances.ts";
@@ -25,6 +26,7 @@ ${REGISTRY_USAGE}
 ${HEALTH_USAGE}
 ${ACCESS_USAGE}
 ${LOG_USAGE}
+${ARCHIVE_USAGE}
 
 <target> is registry, authorizer, gateway, health, or HOST:PORT. Service addresses come from
 --<service> HOST:PORT, then VIS_<SERVICE>_ADDR, then the hub defaults 127.0.0.1:7101..7104.
@@ -95,7 +97,8 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
       const authorizer = resolveTarget("authorizer", args.flags, process.env).address;
       const accessCode =
         (await runAccessCommand(args, out, authorizer, deadlineMs)) ??
-        (await runLogCommand(args, out, authorizer, deadlineMs));
+        (await runLogCommand(args, out, authorizer, deadlineMs)) ??
+        (await runArchiveCommand(args, out));
       if (accessCode !== undefined) return accessCode;
       throw new VisError("invalid_argument", `unknown command "${args.command}"; run "vis help"`, {
         field: "command",
