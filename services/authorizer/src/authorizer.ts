@@ -447,6 +447,8 @@ export class Authorizer {
         const g = await this.d.projection.grant(grantId);
         if (g === undefined || g.revoked) continue;
         const f = facts.get(cameraId);
+        // Facts not (yet) known are no evidence of a withdrawal (e.g. while the projection replays).
+        if (f === undefined) continue;
         const finding = checkCamera(
           this.d.profile,
           cameraId,

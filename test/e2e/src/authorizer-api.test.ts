@@ -29,11 +29,26 @@ import { refusal } from "./registry-fixture.ts";
 // The authorizer as a process, with the registry as the source of camera facts, on real NATS/Redis.
 let hub: AuthzHub;
 let nc: NatsConnection;
+let shortGrant = "";
+let shortGrantAt = 0;
 const revocations: { grantId: string; by: number; at: number }[] = [];
 
 beforeAll(async () => {
   hub = await startAuthzHub();
   await seedRegistry(hub);
+  // A grant of the shortest duration (60 s): its end is registered and announced by the sweep.
+  shortGrant =
+    (
+      await hub.access.requestAccess(
+        lawfulRequest({
+          durationSeconds: 60,
+          cameraIds: ["cam-live"],
+          mode: Mode.LIVE,
+          window: undefined,
+        }),
+      )
+    ).decision?.grant?.grantId ?? "";
+  shortGrantAt = Date.now();
   nc = await connect({ servers: hub.nats.url });
   const sub = nc.subscribe("vis.access.grant.revoked");
   void (async () => {
@@ -461,4 +476,73 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     const denied = await hub.access.requestAccess(lawfulRequest({ cameraIds: ["cam-b"] }));
     expect(denied.decision?.reasons.map((x) => x.code)).toEqual(["camera.not_shared"]);
   });
+
+  it("after Redis is wiped and the authorizer restarts, decisions, grants, revocations and facts are rebuilt", async () => {
+    // cam-live (system "shop") stays shared live; "mall" was withdrawn by the test before.
+    const live = { cameraIds: ["cam-live"], mode: Mode.LIVE, window: undefined };
+    const req = lawfulRequest(live);
+    const before = (await hub.access.requestAccess(req)).decision;
+    const revoked = (await hub.access.requestAccess(lawfulRequest(live))).decision?.grant;
+    await hub.access.revoke({
+      grantId: revoked?.grantId ?? "",
+      by: RevokedBy.APPROVER,
+      person: {
+        agencyId: "wujin-police",
+        agencyKind: AgencyKind.POLICE,
+        agencyLevel: AgencyLevel.COUNTY,
+        workId: "020001",
+      },
+      reason: "audit",
+    });
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(hub.redis.url);
+    await redis.flushall();
+    redis.disconnect();
+    await hub.authorizer.stop();
+    await hub.restartAuthorizer();
+    await eventually(
+      "the decision rebuilt from the log",
+      async () => {
+        const d = (await hub.access.getDecision({ requestId: req.requestId })).decision;
+        return d?.grant?.grantId === before?.grant?.grantId;
+      },
+      30_000,
+    );
+    const play = await hub.access.checkPlay({
+      token: revoked?.token ?? "",
+      cameraId: "cam-live",
+      mode: Mode.LIVE,
+      action: Action.VIEW,
+    });
+    expect(play).toMatchObject({ allowed: false, reason: "revoked" });
+    // Facts replayed from the registry's stream: cam-live is known again (live only, not unknown).
+    await eventually(
+      "the registry facts replayed",
+      async () => {
+        const d = await hub.access.requestAccess(lawfulRequest({ cameraIds: ["cam-live"] }));
+        return d.decision?.reasons[0]?.code === "camera.live_only";
+      },
+      30_000,
+    );
+  });
+
+  it("a grant that ends is revoked by expiry and announced", async () => {
+    expect(shortGrant).not.toBe("");
+    await eventually(
+      "the expiry revocation",
+      () => revocations.some((x) => x.grantId === shortGrant && x.by === RevokedBy.EXPIRY),
+      90_000,
+    );
+    const seen = revocations.find((x) => x.grantId === shortGrant);
+    expect((seen?.at ?? 0) - shortGrantAt).toBeGreaterThanOrEqual(59_000);
+    const q = await hub.log.queryLog({ kinds: ["revoked"] });
+    expect(
+      q.entries.some(
+        (e) =>
+          e.body.case === "revoked" &&
+          e.body.value.grantId === shortGrant &&
+          e.body.value.by === RevokedBy.EXPIRY,
+      ),
+    ).toBe(true);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { Bus, ConsumerHandle } from "@vis/bus";
 import { CameraEventSchema, SystemEventSchema } from "@vis/proto/vis/registry/v1/events_pb";
 import {
@@ -18,7 +19,10 @@ const key = {
   system: (id: string) => `${P}:system:${id}`,
   camera: (id: string) => `${P}:camera:${id}`,
   systemCameras: (id: string) => `${P}:syscams:${id}`,
+  /** Present while the projection holds everything the durable consumers acknowledged. */
+  epoch: `${P}:epoch`,
 };
+const DURABLES = ["authorizer-registry-systems", "authorizer-registry-cameras"];
 
 /** Stores `ARGV[2]` under hash KEYS[1] field `v` only when version ARGV[1] is newer. */
 const PUT_IF_NEWER = `
@@ -77,6 +81,14 @@ export class RegistryFacts implements FactsSource {
     stopping: AbortSignal,
   ): Promise<void> {
     const attach = async (): Promise<void> => {
+      // A Redis that lost the projection (flushed, new) replays the registry's events from the
+      // start: the durable consumers are dropped and re-created with "deliver all".
+      if ((await this.redis.exists(key.epoch)) === 0) {
+        const jsm = await jetstreamManager(bus.connection);
+        for (const d of DURABLES)
+          await jsm.consumers.delete(REGISTRY_STREAM_NAME, d).catch(() => false);
+        await this.redis.set(key.epoch, new Date().toISOString());
+      }
       const systems = await bus.consume(
         {
           stream: REGISTRY_STREAM_NAME,
@@ -84,7 +96,7 @@ export class RegistryFacts implements FactsSource {
           schema: SystemEventSchema,
         },
         {
-          durable: "authorizer-registry-systems",
+          durable: DURABLES[0] as string,
           handler: async (e, info) => {
             const s = e.system;
             if (s === undefined) return;
@@ -110,7 +122,7 @@ export class RegistryFacts implements FactsSource {
           schema: CameraEventSchema,
         },
         {
-          durable: "authorizer-registry-cameras",
+          durable: DURABLES[1] as string,
           handler: async (e, info) => {
             const c = e.camera;
             if (c === undefined) return;

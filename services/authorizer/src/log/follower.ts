@@ -43,13 +43,17 @@ export class LogFollower {
         }
         this.tree.append(leafHash(m.data));
         if (index > applied) {
-          try {
-            await this.projection.apply(index, fromBinary(LogEntrySchema, m.data));
-          } catch (err) {
-            this.logger.error(
-              { err, index },
-              "could not apply a registration-log entry to the projection",
-            );
+          // The projection must not skip an entry: retry until Redis takes it (or we stop).
+          const entry = fromBinary(LogEntrySchema, m.data);
+          for (let attempt = 0; !this.stopped; attempt++) {
+            try {
+              await this.projection.apply(index, entry);
+              break;
+            } catch (err) {
+              if (attempt === 0)
+                this.logger.warn({ err, index }, "projection write failed; retrying");
+              await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
+            }
           }
           if (index - lastSaved >= 100 || m.info.pending === 0) {
             await this.projection.setApplied(index).catch(() => undefined);
