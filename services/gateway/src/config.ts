@@ -1,8 +1,8 @@
-import { int, port, str } from "@vis/config";
+import { bool, int, port, str } from "@vis/config";
 
 /** The gateway's own settings (`VIS_PLAY_PORT`, `VIS_PULL_IDLE_GRACE_MS`, …). */
 export const gatewayConfig = {
-  play: { host: str("127.0.0.1"), port: port(0) },
+  play: { host: str("127.0.0.1"), port: port(0), rtmp: bool(true), rtmpPort: port(0) },
   pull: {
     ffmpeg: str("ffmpeg"),
     /** Live source by camera id, e.g. `rtmp://nvr:1935/live/{camera}`; "" = none configured. */

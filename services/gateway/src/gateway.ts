@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { Server as NetServer, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { httpErrorBody, VisError } from "@vis/errors";
 import { type HlsOptions, HlsPackagers } from "./egress/hls.ts";
 import { parsePlayRoute, type Route } from "./egress/play-request.ts";
+import { createRtmpServer } from "./egress/rtmp-server.ts";
 import { rawSink, webSocketSink } from "./egress/sinks.ts";
 import { acceptResponse, isWebSocketRequest, watchClientFrames } from "./egress/websocket.ts";
 import type { HubViewer } from "./hub/stream-hub.ts";
@@ -42,6 +43,8 @@ export interface GatewayOptions {
    * authorised — with a 307 to that gateway, unless this one already pulls the camera.
    */
   readonly placement?: { self(): GatewayPeer; peers(): readonly GatewayPeer[] };
+  /** RTMP play egress (`rtmp://host:port/live/<camera>?token=…`); absent = not served. */
+  readonly rtmp?: { readonly host: string; readonly port: number };
 }
 
 const FLV_HEAD =
@@ -57,6 +60,7 @@ export class Gateway {
   readonly streams: StreamManager;
   readonly #o: GatewayOptions;
   readonly #server: Server;
+  readonly #rtmp: NetServer | undefined;
   readonly #sockets = new Set<Socket | Duplex>();
   readonly #reclaimer: MemoryReclaimer | undefined;
   readonly #hls: HlsPackagers;
@@ -85,9 +89,43 @@ export class Gateway {
     this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
       void this.#onUpgrade(req, socket);
     });
-    this.#server.on("connection", (s: Socket) => {
-      this.#sockets.add(s);
-      s.once("close", () => this.#sockets.delete(s));
+    this.#server.on("connection", (s: Socket) => this.#track(s));
+    this.#rtmp = options.rtmp
+      ? createRtmpServer({
+          admit: async (request) => {
+            const admitted = await this.#admit(request);
+            if (admitted instanceof VisError) {
+              await this.#refusalDelay(admitted);
+              this.#o.events?.playRefused?.(request, admitted, new Date());
+              return admitted;
+            }
+            return {
+              start: (sink, socket) =>
+                void this.#start(request, admitted.grant, admitted.source, socket, sink),
+            };
+          },
+        })
+      : undefined;
+    this.#rtmp?.on("connection", (s: Socket) => this.#track(s));
+  }
+
+  #track(s: Socket): void {
+    this.#sockets.add(s);
+    s.once("close", () => this.#sockets.delete(s));
+  }
+
+  /** Listens for RTMP plays (when configured); resolves with the bound port. */
+  listenRtmp(): Promise<number> {
+    const server = this.#rtmp;
+    const o = this.#o.rtmp;
+    if (!server || !o) return Promise.reject(new VisError("failed_precondition", "RTMP is off"));
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port, o.host, () => {
+        server.off("error", reject);
+        const addr = server.address();
+        resolve(typeof addr === "object" && addr !== null ? addr.port : o.port);
+      });
     });
   }
 
@@ -114,8 +152,12 @@ export class Gateway {
     this.#hlsSessions.close();
     await this.#hls.close();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
+    const rtmp = this.#rtmp;
+    const rtmpClosed = rtmp?.listening
+      ? new Promise<void>((r) => rtmp.close(() => r()))
+      : Promise.resolve();
     for (const s of this.#sockets) s.destroy();
-    await Promise.all([closed, this.streams.close()]);
+    await Promise.all([closed, rtmpClosed, this.streams.close()]);
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -67,6 +67,7 @@ await runService({
       ),
       refusalDelayMs: config.egress.refusalDelayMs,
       placement: { self, peers: () => peers.live() },
+      ...(config.play.rtmp ? { rtmp: { host: config.play.host, port: config.play.rtmpPort } } : {}),
       streams: {
         ffmpegPath: config.pull.ffmpeg,
         idleGraceMs: config.pull.idleGraceMs,
@@ -118,6 +119,9 @@ await runService({
     });
     const port = await gateway.listen();
     playUrl = `http://${config.play.host}:${port}`;
+    const rtmpUrl = config.play.rtmp
+      ? `rtmp://${config.play.host}:${await gateway.listenRtmp()}/live`
+      : "";
     const announce = () => {
       try {
         bus.publishCore(PRESENCE, GatewayPresenceSchema, {
@@ -143,7 +147,7 @@ await runService({
     announce();
     const presenceTimer = setInterval(announce, config.placement.presenceIntervalMs);
     const stats = setInterval(() => sink.stats(gateway.streams.sample()), config.stats.intervalMs);
-    logger.info({ event: "play_listening", url: playUrl }, "play listening");
+    logger.info({ event: "play_listening", url: playUrl, rtmp: rtmpUrl }, "play listening");
     return async () => {
       clearInterval(stats);
       clearInterval(presenceTimer);

@@ -23,13 +23,21 @@ export class RtmpPlayer {
   #acked = 0;
   #window = 0;
 
-  constructor(socket: Socket, url: string, onTag: TagSink) {
+  readonly #onCommand: ((name: string, args: unknown[]) => void) | undefined;
+
+  constructor(
+    socket: Socket,
+    url: string,
+    onTag: TagSink,
+    onCommand?: (name: string, args: unknown[]) => void,
+  ) {
+    this.#onCommand = onCommand;
     const u = new URL(url);
     const parts = u.pathname.split("/").filter(Boolean);
     this.#socket = socket;
     this.#onTag = onTag;
     this.#app = parts[0] ?? "live";
-    this.#stream = parts.slice(1).join("/");
+    this.#stream = parts.slice(1).join("/") + u.search;
     this.#tcUrl = `rtmp://${u.host}/${this.#app}`;
   }
 
@@ -228,7 +236,9 @@ export class RtmpPlayer {
       body.copy(pong, 2, 2, 6);
       this.#send(2, 4, 0, pong);
     } else if (s.type === 20) {
-      const [name, txn, , streamId] = decodeAmf(body);
+      const values = decodeAmf(body);
+      const [name, txn, , streamId] = values;
+      this.#onCommand?.(String(name), values.slice(2));
       if (name === "_result" && txn === 2 && typeof streamId === "number") {
         this.#send(8, 20, streamId, amf(["play", 0, null, this.#stream]));
       }
@@ -280,7 +290,7 @@ function amf(values: Amf[]): Buffer {
   return Buffer.concat(out);
 }
 
-/** Decodes the top-level AMF0 values of a command (objects are skipped as `null`). */
+/** Decodes the top-level AMF0 values of a command. */
 function decodeAmf(b: Buffer): Amf[] {
   const out: Amf[] = [];
   let p = 0;
@@ -300,12 +310,15 @@ function decodeAmf(b: Buffer): Amf[] {
     }
     if (t === 3 || t === 8) {
       if (t === 8) p += 4;
+      const obj: { [k: string]: Amf } = {};
       while (p + 3 <= b.length && !(b[p] === 0 && b[p + 1] === 0 && b[p + 2] === 9)) {
-        p += 2 + b.readUInt16BE(p);
-        skipValue();
+        const n = b.readUInt16BE(p);
+        const k = b.toString("utf8", p + 2, p + 2 + n);
+        p += 2 + n;
+        obj[k] = skipValue();
       }
       p += 3;
-      return null;
+      return obj;
     }
     return null; // null, undefined and anything else
   };

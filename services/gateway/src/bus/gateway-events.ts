@@ -50,6 +50,7 @@ const PROTOCOL: Record<Protocol, PlayProtocol> = {
   "http-flv": PlayProtocol.HTTP_FLV,
   "ws-flv": PlayProtocol.WS_FLV,
   hls: PlayProtocol.HLS,
+  rtmp: PlayProtocol.RTMP,
 };
 const REASON: Record<EndReason, SessionEndReason> = {
   viewer_left: SessionEndReason.VIEWER_LEFT,

@@ -1,6 +1,6 @@
 import type { VisError } from "@vis/errors";
 
-export type PlayProtocol = "http-flv" | "ws-flv" | "hls";
+export type PlayProtocol = "http-flv" | "ws-flv" | "hls" | "rtmp";
 
 /** What a viewer asks for, as the egress parsed it; nothing here is trusted yet. */
 export interface PlayRequest {
