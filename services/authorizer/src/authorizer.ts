@@ -97,7 +97,8 @@ export class Authorizer {
       case: "decided",
       value: { request: req, decision },
     });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
+    if (!appended.duplicate) return this.fresh(decision, req, appended.index);
     const stored =
       appended.entry.body.case === "decided" ? appended.entry.body.value.decision : undefined;
     return this.withToken(stored ?? decision, appended.index);
@@ -158,7 +159,7 @@ export class Authorizer {
           decision: attempt,
         },
       });
-      await this.d.projection.apply(refused.index, refused.entry);
+      await this.d.projection.apply(refused.index, refused.entry, true);
       const first = refusals[0] as Finding;
       throw new VisError("permission_denied", first.message, {
         field: first.field ?? "approver",
@@ -211,7 +212,7 @@ export class Authorizer {
         decision,
       },
     });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
     const stored =
       appended.entry.body.case === "approved" ? appended.entry.body.value.decision : undefined;
     return this.withToken(stored ?? decision, appended.index);
@@ -247,7 +248,7 @@ export class Authorizer {
       case: "revoked",
       value: { grantId, by, person, reason, grantEndsAt: timestampFromMs(g.endsAt), cameraId },
     });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
     await this.d.announceRevocation({
       grantId,
       by,
@@ -405,7 +406,7 @@ export class Authorizer {
       case: "session",
       value: s,
     });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
     return appended.index;
   }
 
@@ -421,7 +422,7 @@ export class Authorizer {
       );
     }
     const appended = await this.d.append(`exp-${randomUUID()}`, { case: "exported", value: e });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
     return appended.index;
   }
 
@@ -434,7 +435,7 @@ export class Authorizer {
         field: "review.grant_id",
       });
     const appended = await this.d.append(`rvw-${r.grantId}`, { case: "reviewed", value: r });
-    await this.d.projection.apply(appended.index, appended.entry);
+    await this.d.projection.apply(appended.index, appended.entry, true);
     return appended.index;
   }
 
@@ -483,6 +484,19 @@ export class Authorizer {
     for (const grantId of ended)
       await this.revokeGrant(grantId, RevokedBy.EXPIRY, undefined, "the grant's time ended");
     return ended.length;
+  }
+
+  /** A decision just appended by this call: the token is signed without reading back. */
+  private async fresh(
+    decision: Decision,
+    req: RequestAccessRequest,
+    logIndex: number,
+  ): Promise<Decision> {
+    const out = create(DecisionSchema, { ...decision, logIndex: BigInt(logIndex) });
+    if (decision.outcome === Outcome.GRANTED && decision.grant !== undefined) {
+      out.grant = await this.tokenFor(decision.grant, req);
+    }
+    return out;
   }
 
   private async withToken(decision: Decision, logIndex: number): Promise<Decision> {

@@ -42,7 +42,12 @@ export class LogFollower {
           continue;
         }
         this.tree.append(leafHash(m.data));
-        if (index > applied) {
+        if (index > applied && this.projection.takeAppliedHere(index)) {
+          if (index - lastSaved >= 100 || m.info.pending === 0) {
+            await this.projection.setApplied(index).catch(() => undefined);
+            lastSaved = index;
+          }
+        } else if (index > applied) {
           // The projection must not skip an entry: retry until Redis takes it (or we stop).
           const entry = fromBinary(LogEntrySchema, m.data);
           for (let attempt = 0; !this.stopped; attempt++) {

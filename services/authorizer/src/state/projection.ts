@@ -12,7 +12,7 @@ import {
   type RequestAccessRequest,
   RequestAccessRequestSchema,
 } from "@vis/proto/vis/access/v1/request_pb";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 
 const P = "vis:authz";
 const k = {
@@ -61,17 +61,35 @@ export interface GrantRecord {
  * gives the same state; applying an entry twice, or an older one after a newer one, changes nothing.
  */
 export class Projection {
+  /** Entries this process applied right after appending them; the follower skips those. */
+  private readonly appliedHere = new Set<number>();
+
   constructor(private readonly redis: Redis) {}
 
-  async apply(index: number, e: LogEntry): Promise<void> {
+  /** True (once) when this process already applied entry `index`. */
+  takeAppliedHere(index: number): boolean {
+    return this.appliedHere.delete(index);
+  }
+
+  async apply(index: number, e: LogEntry, here = false): Promise<void> {
+    await this.applyEntry(index, e);
+    if (here) {
+      this.appliedHere.add(index);
+      if (this.appliedHere.size > 100_000) this.appliedHere.clear();
+    }
+  }
+
+  private async applyEntry(index: number, e: LogEntry): Promise<void> {
     const time = e.time === undefined ? 0 : timestampMs(e.time);
     const body = e.body;
     const ix: [string, string][] = [["all", "log"]];
+    // One round trip per entry (reads it depends on come first).
+    const m = this.redis.multi();
     switch (body.case) {
       case "decided": {
         const { request, decision } = body.value;
         if (request === undefined || decision === undefined) break;
-        await this.putDecision(index, request, decision);
+        this.putDecision(m, index, request, decision);
         ix.push(["agency", request.requester?.agencyId ?? ""]);
         for (const o of request.officers) ix.push(["officer", o.workId]);
         for (const c of request.cameraIds) ix.push(["camera", c]);
@@ -86,7 +104,7 @@ export class Projection {
           rec !== undefined &&
           decision.outcome !== Outcome.PENDING_APPROVAL
         ) {
-          await this.putDecision(index, rec.request, decision);
+          this.putDecision(m, index, rec.request, decision);
         }
         if (approver !== undefined)
           ix.push(["officer", approver.workId], ["agency", approver.agencyId]);
@@ -98,12 +116,10 @@ export class Projection {
         const ends = v.grantEndsAt === undefined ? time : timestampMs(v.grantEndsAt);
         const g = await this.grant(v.grantId);
         const cams = g?.grant.cameraIds ?? [];
-        const m = this.redis.multi();
         m.hset(k.grant(v.grantId), "revoked", "1");
         m.zadd(k.revoked, ends, v.grantId);
         m.zrem(k.active, v.grantId);
         for (const c of cams) m.srem(k.camGrants(c), v.grantId);
-        await m.exec();
         for (const c of cams) ix.push(["camera", c]);
         break;
       }
@@ -114,22 +130,26 @@ export class Projection {
         break;
       }
       case "reviewed":
-        await this.redis.hset(k.grant(body.value.grantId), "reviewed", "1");
+        m.hset(k.grant(body.value.grantId), "reviewed", "1");
         break;
       default:
         break;
     }
-    const m = this.redis.multi();
     for (const [dim, value] of ix) if (value !== "") m.zadd(k.ix(dim, value), time, String(index));
-    await m.exec();
+    const results = await m.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (results === null || failed !== undefined) {
+      throw failed?.[0] ?? new Error(`projection of entry ${index} was not applied`);
+    }
   }
 
-  private async putDecision(
+  private putDecision(
+    m: ChainableCommander,
     index: number,
     request: RequestAccessRequest,
     decision: Decision,
-  ): Promise<void> {
-    await this.redis.eval(
+  ): void {
+    m.eval(
       SET_IF_NEWER,
       1,
       k.req(request.requestId),
@@ -143,7 +163,7 @@ export class Projection {
     if (decision.outcome === Outcome.GRANTED && g !== undefined) {
       const stored = { ...g, token: "" };
       const endsAt = g.endsAt === undefined ? 0 : timestampMs(g.endsAt);
-      await this.redis.eval(
+      m.eval(
         PUT_GRANT,
         2 + g.cameraIds.length,
         k.grant(g.grantId),
