@@ -5,6 +5,9 @@ import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
 import { GatewayPresenceSchema } from "@vis/proto/vis/gateway/v1/events_pb";
 import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
+import { archiveConfig } from "./archive/archive-config.ts";
+import { ARCHIVE_STREAM } from "./archive/archive-events.ts";
+import { startArchive } from "./archive/start-archive.ts";
 import { busEvents, GATEWAY_STREAM } from "./bus/gateway-events.ts";
 import { gatewayConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
@@ -23,10 +26,10 @@ const PRESENCE = "vis.gateway.node.presence";
 await runService({
   name: "gateway",
   version: pkg.version,
-  config: gatewayConfig,
-  streams: [GATEWAY_STREAM],
+  config: { ...gatewayConfig, ...archiveConfig },
+  streams: [GATEWAY_STREAM, ARCHIVE_STREAM],
   grpcServices: [],
-  start: async ({ config, logger, bus, instanceId }) => {
+  start: async ({ config, logger, bus, instanceId, store }) => {
     const revoked = new RevocationList();
     let keys: AccessKeys | undefined;
     let authorizer: PlayAuthorizer;
@@ -122,6 +125,17 @@ await runService({
     const rtmpUrl = config.play.rtmp
       ? `rtmp://${config.play.host}:${await gateway.listenRtmp()}/live`
       : "";
+    // recorded footage (issue #6, docs/decisions/0008): recorder, retention, playback, exports
+    const archive =
+      config.archive.dir === ""
+        ? undefined
+        : await startArchive({
+            ...{ config: config.archive, pull: config.pull, logger, bus, instanceId },
+            ...{ redis: store.redis, revoked, sessions: gateway.sessions, keys: () => keys?.jwks },
+            sources: templateSources(config.pull.sourceTemplate),
+            sessionEvents: sink.events,
+            refusalDelayMs: config.egress.refusalDelayMs,
+          });
     const announce = () => {
       try {
         bus.publishCore(PRESENCE, GatewayPresenceSchema, {
@@ -154,6 +168,7 @@ await runService({
       await presence.stop();
       keys?.close();
       await revocations.stop();
+      await archive?.close();
       await gateway.close();
     };
   },

@@ -14,7 +14,13 @@ import {
 /** Exports, removals, refusals, gaps: kept (the registration log and retention evidence). */
 export const ARCHIVE_STREAM: StreamSpec = {
   name: "VIS_ARCHIVE",
-  subjects: ["vis.archive.>"],
+  // not `vis.archive.>`: it would overlap VIS_OPS's `vis.*.instance.*`
+  subjects: [
+    "vis.archive.export.*",
+    "vis.archive.segment.*",
+    "vis.archive.request.*",
+    "vis.archive.recording.*",
+  ],
   maxAgeMs: 400 * 24 * 3600_000,
   duplicateWindowMs: 120_000,
   discard: "new",
