@@ -228,7 +228,7 @@ export class Authorizer {
     if (g === undefined)
       throw new VisError("not_found", `no grant ${r.grantId}`, { field: "grant_id" });
     const req = (await this.d.projection.request(g.requestId))?.request;
-    this.checkRevoker(r.by, r.person, req, g.grant);
+    await this.checkRevoker(r.by, r.person, req, g.grant);
     return this.revokeGrant(r.grantId, r.by, r.person, r.reason);
   }
 
@@ -259,12 +259,12 @@ export class Authorizer {
     return { revokedNow: !appended.duplicate, logIndex: appended.index };
   }
 
-  private checkRevoker(
+  private async checkRevoker(
     by: RevokedBy,
     p: Person | undefined,
     req: RequestAccessRequest | undefined,
     grant: Grant,
-  ): void {
+  ): Promise<void> {
     const deny = (message: string, field = "person"): never => {
       throw new VisError("permission_denied", message, { field, article: "Art. 24" });
     };
@@ -287,9 +287,18 @@ export class Authorizer {
             "person.agency_id",
           );
         return;
-      case RevokedBy.OPERATOR_OPT_OUT:
-        if (grant.cameraIds.length === 0) deny("grant has no cameras");
+      case RevokedBy.OPERATOR_OPT_OUT: {
+        // Only the operator that owns one of the grant's cameras may opt out of it.
+        const facts = await this.d.facts.get(grant.cameraIds);
+        const owners = new Set([...facts.values()].map((f) => f.ownerAgencyId));
+        if (!owners.has(person.agencyId)) {
+          deny(
+            `only the operator of the grant's cameras may opt out (${[...owners].join(", ") || "unknown"})`,
+            "person.agency_id",
+          );
+        }
         return;
+      }
       default:
         deny("revocation by expiry or registry facts is the authorizer's own", "by");
     }

@@ -444,6 +444,26 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     expect(twice.revokedNow).toBe(false);
   });
 
+  it("only the operator of the grant's cameras may revoke by opt-out", async () => {
+    const grant = (await hub.access.requestAccess(lawfulRequest())).decision?.grant;
+    const stranger = await refusal(() =>
+      hub.access.revoke({
+        grantId: grant?.grantId ?? "",
+        by: RevokedBy.OPERATOR_OPT_OUT,
+        person: { agencyId: "another-operator", workId: "op-1" },
+        reason: "x",
+      }),
+    );
+    expect(stranger).toMatchObject({ code: "permission_denied", field: "person.agency_id" });
+    const r = await hub.access.revoke({
+      grantId: grant?.grantId ?? "",
+      by: RevokedBy.OPERATOR_OPT_OUT,
+      person: { agencyId: "wujin-mall", workId: "op-1" },
+      reason: "closing",
+    });
+    expect(r.revokedNow).toBe(true);
+  });
+
   it("an operator's withdrawal in the registry revokes live grants on its cameras and denies new requests", async () => {
     const grant = (
       await hub.access.requestAccess(

@@ -453,3 +453,25 @@ describe("bad input is an error naming the field, not a decision", () => {
     expect(err).toMatchObject({ code: "invalid_argument", field });
   });
 });
+
+describe("profiles are data: a variant profile changes decisions without code", () => {
+  // E.g. a stricter regulation: three officers, no Art. 24(c) path, 60-day minimum retention.
+  const strict = {
+    ...profile,
+    id: "strict-test",
+    officers: { min: 3, article: "Art. 99(1)" },
+    bases: { ...profile.bases, administrative: undefined },
+    retentionArticle: "Art. 99(7)",
+  };
+  it("the officer minimum and its article come from the profile", () => {
+    const r = evaluate(strict, request("a", "present", "two_distinct"), factsOf(camera()), NOW);
+    expect(r.reasons.map((x) => [x.code, x.article])).toEqual([["officers.too_few", "Art. 99(1)"]]);
+  });
+  it("a basis the profile lacks is no lawful basis", () => {
+    const req = request("c", "present", "two_distinct", {
+      officers: [...OFFICERS.two_distinct, { name: "Zhou", workId: "010003" }],
+    });
+    const r = evaluate(strict, req, factsOf(camera()), NOW);
+    expect(r.reasons.map((x) => x.code)).toEqual(["basis.missing"]);
+  });
+});
