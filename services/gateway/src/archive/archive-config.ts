@@ -16,6 +16,11 @@ export const archiveConfig = {
     minFreeMb: int(1_024, 0, 10_000_000),
     sweepIntervalMs: int(3_600_000, 1_000, 86_400_000),
     gapToleranceMs: int(3_000, 100, 600_000),
+    /** gRPC `host:port` of the registry: hub-archived cameras, playback templates, retention. */
+    registryAddress: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/ }),
+    registryRefreshMs: int(30_000, 1_000, 3_600_000),
+    /** gRPC `host:port` of the health monitor: recording gaps are reported with ReportStatus. */
+    healthAddress: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/ }),
     host: str("127.0.0.1"),
     port: port(0),
     /** PKCS#8 PEM file of the Ed25519 export-signing key; "" = a key made at start (dev only). */

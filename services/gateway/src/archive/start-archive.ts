@@ -10,6 +10,8 @@ import {
 import type { Bus } from "@vis/bus";
 import type { ConfigOf } from "@vis/config";
 import type { Jwks, RevocationList } from "@vis/grants";
+import { Registry } from "@vis/proto/vis/registry/v1/registry_pb";
+import { createRpcClient } from "@vis/rpc";
 import type { GatewayEvents } from "../gateway.ts";
 import { ArchiveHttp } from "../playback/archive-http.ts";
 import { RecordedAuthorizer } from "../playback/recorded-authorizer.ts";
@@ -18,7 +20,9 @@ import type { SessionRegistry } from "../sessions/session-registry.ts";
 import type { SourceResolver } from "../sources.ts";
 import type { archiveConfig } from "./archive-config.ts";
 import { archiveBusEvents } from "./archive-events.ts";
+import { HealthGapReporter } from "./gap-reporter.ts";
 import { Recorder } from "./recorder.ts";
+import { RegistryCatalog } from "./registry-catalog.ts";
 
 export interface ArchiveLogger {
   info(obj: object, msg: string): void;
@@ -51,7 +55,7 @@ export interface RunningArchive {
   readonly archive: Archive;
   readonly http: ArchiveHttp;
   readonly port: number;
-  readonly recorders: readonly Recorder[];
+  recorders(): Recorder[];
   close(): Promise<void>;
 }
 
@@ -64,24 +68,41 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   const c = d.config;
   const store = new FsSegmentStore(c.dir);
   const index = new TimeIndex(d.redis);
-  const archive = new Archive({ store, index, retentionDays: async () => c.retentionDays });
-  const cameras = c.cameras.split(",").filter(Boolean);
-  const hub = new Set(cameras);
-  for (const cam of cameras) {
-    const n = await index.rebuild(store, cam);
-    d.logger.info({ event: "archive_index_rebuilt", camera: cam, segments: n }, "index rebuilt");
-  }
+  const catalog =
+    c.registryAddress === ""
+      ? undefined
+      : new RegistryCatalog(
+          createRpcClient(Registry, { address: c.registryAddress, deadlineMs: 10_000 }),
+        );
+  const configured = new Set(c.cameras.split(",").filter(Boolean));
+  const locator: RecordingLocator = {
+    archivedByHub: (cam) => configured.has(cam) || (catalog?.archivedByHub(cam) ?? false),
+    playbackTemplate: (cam) => {
+      if (locator.archivedByHub(cam)) return undefined;
+      const t = catalog?.playbackTemplate(cam) ?? c.playbackTemplate;
+      return t === "" ? undefined : t.replaceAll("{camera}", cam);
+    },
+  };
+  // the system's retention from the registry, never under the configured floor (≥ 30 days)
+  const retentionDays = async (cam: string) =>
+    Math.max(c.retentionDays, catalog?.facts(cam)?.retentionDays ?? 0);
+  const archive = new Archive({ store, index, retentionDays });
   const bus = archiveBusEvents(d.bus, d.instanceId, (err, what) =>
     d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
   );
+  const health = c.healthAddress === "" ? undefined : new HealthGapReporter(c.healthAddress);
   const disk = new DiskGuard(() => store.freeBytes(), c.minFreeMb * 1024 * 1024);
-  const recorders: Recorder[] = [];
-  for (const camera of cameras) {
-    const source = await d.sources.resolve(camera);
+  const recorders = new Map<string, Recorder>();
+  const known = new Set<string>(configured);
+
+  const startRecorder = async (camera: string): Promise<void> => {
+    const source = catalog?.facts(camera)?.liveSource ?? (await d.sources.resolve(camera));
     if (source === undefined) {
       d.logger.warn({ event: "archive_no_source", camera }, `no live source for ${camera}`);
-      continue;
+      return;
     }
+    const n = await index.rebuild(store, camera);
+    d.logger.info({ event: "archive_index_rebuilt", camera, segments: n }, "index rebuilt");
     const r = new Recorder({
       camera,
       source,
@@ -97,6 +118,17 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
         gap: (cam, from, to, reason) => {
           d.logger.warn({ event: "recording_gap", camera: cam, from, to }, "recording gap");
           bus.gap(cam, from, to, reason);
+          const systemId = catalog?.facts(cam)?.systemId;
+          if (health && systemId) {
+            health
+              .report(systemId, cam, from, to)
+              .catch((err: unknown) =>
+                d.logger.warn(
+                  { err, event: "gap_report_failed", camera: cam },
+                  "health report failed",
+                ),
+              );
+          }
         },
         halted: (cam, reason) => {
           d.logger.warn({ event: "recording_halted", camera: cam, reason }, "recording halted");
@@ -108,13 +140,39 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     const last = (await index.all(camera)).at(-1);
     if (last) r.resumeAfter(last.endMs);
     r.start();
-    recorders.push(r);
-  }
+    recorders.set(camera, r);
+    known.add(camera);
+  };
+
+  /** Starts recorders for cameras now marked "archived by the hub", stops the others. */
+  const reconcile = async (): Promise<void> => {
+    const wanted = new Set([...configured, ...(catalog?.hubCameras().map((f) => f.camera) ?? [])]);
+    for (const cam of wanted) if (!recorders.has(cam)) await startRecorder(cam);
+    for (const [cam, r] of recorders) {
+      if (wanted.has(cam)) continue;
+      recorders.delete(cam);
+      await r.stop();
+      d.logger.info({ event: "archive_recorder_stopped", camera: cam }, "no longer hub-archived");
+    }
+  };
+  const refresh = async () => {
+    try {
+      await catalog?.refresh();
+      await reconcile();
+    } catch (err) {
+      d.logger.warn({ err, event: "archive_refresh_failed" }, "registry refresh failed");
+    }
+  };
+  await refresh();
+  const refreshTimer = setInterval(() => void refresh(), c.registryRefreshMs);
+  refreshTimer.unref();
+
   const sweep = async () => {
-    for (const cam of cameras) {
+    for (const cam of known) {
       try {
         const out = await archive.sweep(cam);
-        for (const rec of out.removed) bus.segmentRemoved(rec, c.retentionDays);
+        const days = await retentionDays(cam);
+        for (const rec of out.removed) bus.segmentRemoved(rec, days);
         if (out.removed.length > 0) {
           d.logger.info(
             {
@@ -137,13 +195,6 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     c.exportKeyFile === ""
       ? ExportSigner.generate()
       : ExportSigner.fromPem(readFileSync(c.exportKeyFile, "utf8"));
-  const locator: RecordingLocator = {
-    archivedByHub: (camera) => hub.has(camera),
-    playbackTemplate: (camera) =>
-      c.playbackTemplate === "" || hub.has(camera)
-        ? undefined
-        : c.playbackTemplate.replaceAll("{camera}", camera),
-  };
   const http = new ArchiveHttp({
     archive,
     authorizer: new RecordedAuthorizer(d.keys, d.revoked),
@@ -157,18 +208,25 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   });
   const port = await http.listen(c.host, c.port);
   d.logger.info(
-    { event: "archive_listening", url: `http://${c.host}:${port}`, kid: signer.kid, cameras },
+    {
+      event: "archive_listening",
+      url: `http://${c.host}:${port}`,
+      kid: signer.kid,
+      cameras: [...recorders.keys()],
+    },
     "archive listening",
   );
   return {
     archive,
     http,
     port,
-    recorders,
+    recorders: () => [...recorders.values()],
     close: async () => {
       clearInterval(sweepTimer);
+      clearInterval(refreshTimer);
       await http.close();
-      await Promise.all(recorders.map((r) => r.stop()));
+      await Promise.all([...recorders.values()].map((r) => r.stop()));
+      health?.close();
     },
   };
 }
