@@ -24,6 +24,7 @@ import {
   AgencyKind,
   AgencyLevel,
   type Document,
+  Mode,
   type RequestAccessRequest,
 } from "@vis/proto/vis/access/v1/request_pb";
 import type { Appended, EntryBody } from "./log/writer.ts";
@@ -411,9 +412,11 @@ export class Authorizer {
       throw new VisError("invalid_argument", "session.phase: start or end", {
         field: "session.phase",
       });
+    // The gateway does not know the mode; the grant does.
+    const value = s.mode === Mode.UNSPECIFIED ? { ...s, mode: g.grant.mode } : s;
     const appended = await this.d.append(`ses-${s.sessionId}-${s.phase}`, {
       case: "session",
-      value: s,
+      value,
     });
     await this.d.projection.apply(appended.index, appended.entry, true);
     return appended.index;

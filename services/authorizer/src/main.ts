@@ -19,6 +19,7 @@ import { LogFollower } from "./log/follower.ts";
 import { checkLogStreams, provisionLogStreams } from "./log/streams.ts";
 import { LogWriter } from "./log/writer.ts";
 import { PROFILES } from "./profiles/index.ts";
+import { registerGatewaySessions } from "./sessions/gateway-sessions.ts";
 import { Projection } from "./state/projection.ts";
 
 // The authorizer: decides each access request against the rule profile (Art. 24–25), issues and
@@ -115,6 +116,8 @@ await runService({
       stopping,
     );
 
+    const stopSessions = await registerGatewaySessions(bus, az, logger, stopping);
+
     addAccessApi(rpc, az, { keys, keyGraceMs: c.keyGraceMs, projection, onRotated: refreshJwks });
     addAuditApi(rpc, { js, jsm, follower, checkpointer, projection });
 
@@ -138,7 +141,12 @@ await runService({
       clearInterval(sweep);
       clearInterval(jwksTimer);
       keys.close();
-      await Promise.allSettled([checkpointer.stop(), follower.stop(), facts.stop()]);
+      await Promise.allSettled([
+        checkpointer.stop(),
+        follower.stop(),
+        facts.stop(),
+        stopSessions(),
+      ]);
     };
   },
 });

@@ -444,6 +444,93 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     expect(twice.revokedNow).toBe(false);
   });
 
+  it("the gateways' session events (VIS_GATEWAY) are registered as session entries, once", async () => {
+    const grant = (
+      await hub.access.requestAccess(
+        lawfulRequest({ cameraIds: ["cam-live"], mode: Mode.LIVE, window: undefined }),
+      )
+    ).decision?.grant;
+    const { jetstream, jetstreamManager, DiscardPolicy } = await import("@nats-io/jetstream");
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams
+      .info("VIS_GATEWAY")
+      .catch(() =>
+        jsm.streams.add({
+          name: "VIS_GATEWAY",
+          subjects: ["vis.gateway.session.*", "vis.gateway.play.*"],
+          discard: DiscardPolicy.New,
+          deny_delete: true,
+          deny_purge: true,
+        }),
+      );
+    const js = jetstream(nc);
+    const { SessionStartedSchema, SessionEndedSchema, SessionEndReason, PlayProtocol } =
+      await import("@vis/proto/vis/gateway/v1/events_pb");
+    const { create, toBinary } = await import("@bufbuild/protobuf");
+    const session = {
+      sessionId: "gw-s-1",
+      grantId: grant?.grantId ?? "",
+      cameraId: "cam-live",
+      agencyId: "wujin-police",
+      viewer: "010001,010002",
+      protocol: PlayProtocol.HTTP_FLV,
+      startedAt: timestampFromMs(Date.now()),
+    };
+    const meta = (id: string) => ({
+      id,
+      time: timestampFromMs(Date.now()),
+      actor: { service: "gateway" },
+    });
+    const started = toBinary(
+      SessionStartedSchema,
+      create(SessionStartedSchema, { meta: meta("gw-s-1-start"), session }),
+    );
+    await js.publish("vis.gateway.session.started", started, { msgID: "gw-s-1-start" });
+    await js.publish(
+      "vis.gateway.session.ended",
+      toBinary(
+        SessionEndedSchema,
+        create(SessionEndedSchema, {
+          meta: meta("gw-s-1-end"),
+          session,
+          endedAt: timestampFromMs(Date.now()),
+          reason: SessionEndReason.VIEWER_LEFT,
+          bytes: 4096n,
+        }),
+      ),
+      { msgID: "gw-s-1-end" },
+    );
+    const sessions = async () =>
+      (await hub.log.queryLog({ cameraId: "cam-live", kinds: ["session"] })).entries.filter(
+        (e) => e.body.case === "session" && e.body.value.sessionId === "gw-s-1",
+      );
+    await eventually(
+      "the gateway's sessions in the log",
+      async () => (await sessions()).length === 2,
+      20_000,
+    );
+    // The same session reported again through RecordSession is not registered twice.
+    await hub.access.recordSession({
+      session: {
+        sessionId: "gw-s-1",
+        grantId: grant?.grantId ?? "",
+        cameraId: "cam-live",
+        viewer: "010001,010002",
+        phase: SessionPhase.START,
+        agencyId: "wujin-police",
+      },
+    });
+    const entries = await sessions();
+    expect(entries).toHaveLength(2);
+    const [start, end] = entries.map((e) => (e.body.case === "session" ? e.body.value : undefined));
+    expect(start).toMatchObject({
+      phase: SessionPhase.START,
+      viewer: "010001,010002",
+      mode: Mode.LIVE,
+    });
+    expect(end).toMatchObject({ phase: SessionPhase.END, bytes: 4096n, endReason: "viewer_left" });
+  });
+
   it("only the operator of the grant's cameras may revoke by opt-out", async () => {
     const grant = (await hub.access.requestAccess(lawfulRequest())).decision?.grant;
     const stranger = await refusal(() =>
