@@ -452,17 +452,15 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     ).decision?.grant;
     const { jetstream, jetstreamManager, DiscardPolicy } = await import("@nats-io/jetstream");
     const jsm = await jetstreamManager(nc);
-    await jsm.streams
-      .info("VIS_GATEWAY")
-      .catch(() =>
-        jsm.streams.add({
-          name: "VIS_GATEWAY",
-          subjects: ["vis.gateway.session.*", "vis.gateway.play.*"],
-          discard: DiscardPolicy.New,
-          deny_delete: true,
-          deny_purge: true,
-        }),
-      );
+    await jsm.streams.info("VIS_GATEWAY").catch(() =>
+      jsm.streams.add({
+        name: "VIS_GATEWAY",
+        subjects: ["vis.gateway.session.*", "vis.gateway.play.*"],
+        discard: DiscardPolicy.New,
+        deny_delete: true,
+        deny_purge: true,
+      }),
+    );
     const js = jetstream(nc);
     const { SessionStartedSchema, SessionEndedSchema, SessionEndReason, PlayProtocol } =
       await import("@vis/proto/vis/gateway/v1/events_pb");
