@@ -102,7 +102,7 @@ export class Archive {
     return out;
   }
 
-  /** Re-checks a camera's chain and every present segment's bytes. */
+  /** Re-checks a camera's chain, every present segment's bytes, and that no stored segment is unlinked. */
   async verify(camera: string): Promise<ChainProblem[]> {
     const records = await this.records(camera);
     const hashes = new Map<string, string | undefined>();
@@ -111,7 +111,45 @@ export class Archive {
       const bytes = await this.store.get(r.key).catch(() => undefined);
       hashes.set(r.key, bytes === undefined ? undefined : sha256Hex(bytes));
     }
-    return verifyChain(records, (k) => hashes.get(k));
+    const problems = verifyChain(records, (k) => hashes.get(k));
+    for await (const o of this.store.list(`seg/${camera}/`)) {
+      if (!hashes.has(o.key)) problems.push({ seq: -1, key: o.key, problem: "segment_unlinked" });
+    }
+    return problems;
+  }
+
+  /**
+   * After a crash: links segments stored after the chain's last record but never linked (a crash
+   * between the segment's write and its record's). Appends are serial per camera, so only
+   * segments starting after the head can be unlinked. Returns the records added.
+   */
+  async recover(camera: string): Promise<ManifestRecord[]> {
+    checkCamera(camera);
+    return this.#serial(camera, async () => {
+      const records = await this.records(camera);
+      const linked = new Set(records.map((r) => r.key));
+      const after = records.at(-1)?.startMs ?? -1;
+      const added: ManifestRecord[] = [];
+      for await (const o of this.store.list(`seg/${camera}/`)) {
+        const ref = parseSegmentKey(o.key);
+        if (ref === undefined || linked.has(o.key) || ref.startMs <= after) continue;
+        const data = await this.store.get(o.key);
+        added.push(
+          await this.#link(camera, {
+            kind: "segment",
+            key: o.key,
+            startMs: ref.startMs,
+            endMs: ref.endMs,
+            bytes: data.byteLength,
+            sha256: sha256Hex(data),
+            at: this.now(),
+            reason: "linked at recovery",
+          }),
+        );
+        await this.index.add(ref);
+      }
+      return added;
+    });
   }
 
   /**
@@ -192,19 +230,30 @@ export class Archive {
   }
 
   async #link(camera: string, body: Parameters<typeof nextRecord>[2]): Promise<ManifestRecord> {
-    let head = this.#heads.get(camera);
-    if (head === undefined) {
-      let last: string | undefined;
-      for await (const o of this.store.list(`man/${camera}/`)) last = o.key;
-      head =
-        last === undefined
-          ? null
-          : (JSON.parse((await this.store.get(last)).toString("utf8")) as ManifestRecord);
+    // Another writer (a second Archive on the same store) may have moved the head: the write-once
+    // record key refuses the clash; re-read the head and link after it.
+    for (let attempt = 0; ; attempt++) {
+      let head = this.#heads.get(camera);
+      if (head === undefined) head = await this.#loadHead(camera);
+      const rec = nextRecord(camera, head ?? undefined, body);
+      try {
+        await this.store.put(manifestKey(camera, rec.seq), Buffer.from(JSON.stringify(rec)));
+      } catch (err) {
+        this.#heads.delete(camera);
+        if (err instanceof VisError && err.code === "already_exists" && attempt < 3) continue;
+        throw err;
+      }
+      this.#heads.set(camera, rec);
+      return rec;
     }
-    const rec = nextRecord(camera, head ?? undefined, body);
-    await this.store.put(manifestKey(camera, rec.seq), Buffer.from(JSON.stringify(rec)));
-    this.#heads.set(camera, rec);
-    return rec;
+  }
+
+  async #loadHead(camera: string): Promise<ManifestRecord | null> {
+    let last: string | undefined;
+    for await (const o of this.store.list(`man/${camera}/`)) last = o.key;
+    return last === undefined
+      ? null
+      : (JSON.parse((await this.store.get(last)).toString("utf8")) as ManifestRecord);
   }
 
   #serial<T>(camera: string, fn: () => Promise<T>): Promise<T> {

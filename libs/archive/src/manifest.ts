@@ -68,7 +68,9 @@ export interface ChainProblem {
     | "chain_broken"
     | "sequence_gap"
     | "segment_altered"
-    | "segment_missing";
+    | "segment_missing"
+    /** A stored segment no record links (inserted, or stored just before a crash: see recover). */
+    | "segment_unlinked";
 }
 
 /**

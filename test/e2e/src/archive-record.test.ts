@@ -8,7 +8,9 @@ import {
   DAY_MS,
   DiskGuard,
   type ExportJwks,
+  type SegmentRef,
   type SignedExportManifest,
+  segmentKey,
   sha256Hex,
   verifyExport,
 } from "../../../libs/archive/src/index.ts";
@@ -314,6 +316,24 @@ describe("hub archive: record, play back, export, retention", () => {
     for (const h of out.held) expect(await aged.store.head(h.segment.key)).toBeGreaterThan(0);
     expect((await aged.index.all("cam-001")).length).toBe(out.held.length);
     expect(await aged.verify("cam-001")).toEqual([]); // the chain still verifies, removals included
+  });
+
+  it("finds a segment no record links, and links one left by a crash at recovery", async () => {
+    const last = (await edge.archive.records("cam-001")).at(-1);
+    const start = (last?.endMs ?? 0) + 10_000;
+    const orphan = segmentKey("cam-001", start, start + 2000);
+    // the recorder stored a segment, then died before writing its manifest record
+    await edge.archive.store.put(
+      orphan,
+      await edge.archive.read((await segments())[0] as SegmentRef),
+    );
+    expect(await edge.archive.verify("cam-001")).toEqual([
+      { seq: -1, key: orphan, problem: "segment_unlinked" },
+    ]);
+    const added = await edge.archive.recover("cam-001");
+    expect(added.map((r) => [r.key, r.reason])).toEqual([[orphan, "linked at recovery"]]);
+    expect(await edge.archive.verify("cam-001")).toEqual([]);
+    expect((await edge.archive.index.all("cam-001")).at(-1)?.key).toBe(orphan);
   });
 
   it("rebuilds the time index from the store's listing", async () => {

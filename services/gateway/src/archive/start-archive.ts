@@ -102,7 +102,11 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       return;
     }
     const n = await index.rebuild(store, camera);
-    d.logger.info({ event: "archive_index_rebuilt", camera, segments: n }, "index rebuilt");
+    const relinked = await archive.recover(camera);
+    d.logger.info(
+      { event: "archive_index_rebuilt", camera, segments: n, relinked: relinked.length },
+      "index rebuilt",
+    );
     const r = new Recorder({
       camera,
       source,
