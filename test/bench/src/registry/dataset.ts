@@ -88,30 +88,66 @@ export interface SearchCase {
 
 const sysIndex = (h: Record<string, string>) => Number((h.system_id ?? "").slice(4));
 
-export function searchCases(districts: readonly string[]): SearchCase[] {
+/** The 6 kinds of search the benchmark mixes. */
+export const SEARCH_KINDS = 6;
+
+/**
+ * Search number `q`: kind `q % 6`, with a parameter that varies with `q` (street, district,
+ * category, system, location type), so the run mixes first-time (cold) and repeated filters.
+ */
+export function searchCase(q: number, districts: readonly string[], systems: number): SearchCase {
   const d = districts.length;
-  return [
-    {
-      name: "text 'renmin'",
-      filter: { text: "renmin" },
-      match: (h) => /renmin/i.test(h.name ?? ""),
-    },
-    {
-      name: "text '人民路'",
-      filter: { text: "人民路" },
-      match: (h) => (h.address ?? "").includes("人民路"),
-    },
-    { name: "district", filter: { district: districts[1] }, match: (h) => sysIndex(h) % d === 1 },
-    {
-      name: "district + category + status",
-      filter: { district: districts[2], siteCategory: 3, status: Lifecycle.IN_SERVICE },
-      match: (h) => sysIndex(h) % d === 2 && (sysIndex(h) % 13) + 1 === 3 && sysIndex(h) % 4 !== 0,
-    },
-    { name: "system", filter: { systemId: "sys-0007" }, match: (h) => h.system_id === "sys-0007" },
-    {
-      name: "funding + type + text",
-      filter: { funding: Funding.PRIVATE, locationType: LocationType.CAR_PARK, text: "car park" },
-      match: (h) => sysIndex(h) % 3 !== 0 && h.location_type === "car_park",
-    },
-  ];
+  const v = Math.floor(q / SEARCH_KINDS);
+  const street = v % STREETS.length;
+  switch (q % SEARCH_KINDS) {
+    case 0: {
+      const word = (STREETS[street] ?? "renmin").toLowerCase();
+      return {
+        name: "text (word)",
+        filter: { text: word },
+        match: (h) => (h.name ?? "").toLowerCase().includes(word),
+      };
+    }
+    case 1: {
+      const zh = ZH[street] ?? "人民路";
+      return {
+        name: "text (Chinese)",
+        filter: { text: zh },
+        match: (h) => (h.address ?? "").includes(zh),
+      };
+    }
+    case 2:
+      return {
+        name: "district",
+        filter: { district: districts[v % d] },
+        match: (h) => sysIndex(h) % d === v % d,
+      };
+    case 3: {
+      // the district and category of an in-service system (i % 4 !== 0), so the answer is not empty
+      const sys = ((v * 5 + 2) % systems) | 1;
+      const dist = sys % d;
+      const cat = (sys % 13) + 1;
+      return {
+        name: "district + category + status",
+        filter: { district: districts[dist], siteCategory: cat, status: Lifecycle.IN_SERVICE },
+        match: (h) =>
+          sysIndex(h) % d === dist && (sysIndex(h) % 13) + 1 === cat && sysIndex(h) % 4 !== 0,
+      };
+    }
+    case 4: {
+      const sid = `sys-${String((v * 7) % systems).padStart(4, "0")}`;
+      return { name: "system", filter: { systemId: sid }, match: (h) => h.system_id === sid };
+    }
+    default: {
+      const t = v % TYPES.length;
+      const type = TYPES[t] ?? LocationType.ROAD;
+      const spot = SPOTS[t] ?? "";
+      return {
+        name: "funding + type + text",
+        filter: { funding: Funding.PRIVATE, locationType: type, text: spot },
+        match: (h) =>
+          sysIndex(h) % 3 !== 0 && h.location_type === LocationType[type]?.toLowerCase(),
+      };
+    }
+  }
 }
