@@ -438,6 +438,21 @@ export class Authorizer {
     return appended.index;
   }
 
+  /**
+   * Registers an export that already happened (reported by the archive): always registered, once
+   * per export id; returns whether the grant allowed copying (false is a finding for auditors).
+   */
+  async registerExport(
+    exportId: string,
+    e: Exported,
+  ): Promise<{ index: number; allowed: boolean }> {
+    const g = await this.d.projection.grant(e.grantId);
+    const allowed = g !== undefined && actionName(g.grant.action) !== "view" && !g.revoked;
+    const appended = await this.d.append(`exp-${exportId}`, { case: "exported", value: e });
+    await this.d.projection.apply(appended.index, appended.entry, true);
+    return { index: appended.index, allowed };
+  }
+
   async review(r: Reviewed): Promise<number> {
     const g = await this.d.projection.grant(r.grantId);
     if (g === undefined)

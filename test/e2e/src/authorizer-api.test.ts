@@ -529,6 +529,74 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     expect(end).toMatchObject({ phase: SessionPhase.END, bytes: 4096n, endReason: "viewer_left" });
   });
 
+  it("the archive's export events (VIS_ARCHIVE) are registered as exported entries, once per export", async () => {
+    const grant = (
+      await hub.access.requestAccess(
+        lawfulRequest({
+          action: Action.EXPORT,
+          cameraIds: ["cam-live"],
+          mode: Mode.LIVE,
+          window: undefined,
+        }),
+      )
+    ).decision?.grant;
+    const { jetstream, jetstreamManager, DiscardPolicy } = await import("@nats-io/jetstream");
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.info("VIS_ARCHIVE").catch(() =>
+      jsm.streams.add({
+        name: "VIS_ARCHIVE",
+        subjects: [
+          "vis.archive.export.*",
+          "vis.archive.segment.*",
+          "vis.archive.request.*",
+          "vis.archive.recording.*",
+        ],
+        discard: DiscardPolicy.New,
+        deny_delete: true,
+        deny_purge: true,
+      }),
+    );
+    const js = jetstream(nc);
+    const { ExportCreatedSchema } = await import("@vis/proto/vis/archive/v1/events_pb");
+    const { create, toBinary } = await import("@bufbuild/protobuf");
+    const event = toBinary(
+      ExportCreatedSchema,
+      create(ExportCreatedSchema, {
+        meta: { id: "x-1", time: timestampFromMs(Date.now()), actor: { service: "gateway" } },
+        exportId: "x-1",
+        cameraId: "cam-live",
+        window: {
+          from: timestampFromMs(Date.now() - 600_000),
+          to: timestampFromMs(Date.now() - 300_000),
+        },
+        grantId: grant?.grantId ?? "",
+        agencyId: "wujin-police",
+        officers: ["010001", "010002"],
+        clipSha256: "12".repeat(32),
+        clipBytes: 777n,
+      }),
+    );
+    await js.publish("vis.archive.export.created", event, { msgID: "x-1" });
+    await js.publish("vis.archive.export.created", event, { msgID: "x-1-again" }); // redelivered copy
+    const exports = async () =>
+      (await hub.log.queryLog({ cameraId: "cam-live", kinds: ["exported"] })).entries.filter(
+        (e) => e.body.case === "exported" && e.body.value.sha256 === "12".repeat(32),
+      );
+    await eventually(
+      "the archive's export in the log",
+      async () => (await exports()).length === 1,
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const entries = await exports();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.body.value).toMatchObject({
+      viewer: "010001,010002",
+      bytes: 777n,
+      agencyId: "wujin-police",
+    });
+  });
+
   it("only the operator of the grant's cameras may revoke by opt-out", async () => {
     const grant = (await hub.access.requestAccess(lawfulRequest())).decision?.grant;
     const stranger = await refusal(() =>
