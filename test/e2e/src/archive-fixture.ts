@@ -61,6 +61,7 @@ export async function startArchiveEdge(
   const events: ArchiveFixture["events"] = [];
   const recorded: Partial<ArchiveEvents> = {
     exportCreated: (m) => events.push({ kind: "export", detail: m.exportId }),
+    holdPlaced: (h) => events.push({ kind: "hold", detail: `${h.id} ${h.caseId} ${h.grantId}` }),
     refused: (what, cam, e) =>
       events.push({ kind: "refused", detail: `${what} ${cam} ${e.code} ${e.article ?? ""}` }),
   };

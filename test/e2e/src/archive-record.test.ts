@@ -286,6 +286,31 @@ describe("hub archive: record, play back, export, retention", () => {
     ).toHaveLength(1);
   });
 
+  it("places a legal hold for a case with a retrieval grant; other grants and no case are refused", async () => {
+    const segs = await segments();
+    const t1 = segs[0]?.startMs ?? 0;
+    const t2 = segs[1]?.endMs ?? 0;
+    const window = { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) };
+    const hold = (token: string, q: Record<string, string | number> = { case: "cz-2026-0042" }) =>
+      fetch(url("/archive/holds", { camera: "cam-001", start: t1, end: t2, token, ...q }), {
+        method: "POST",
+      });
+    expect((await hold(await edge.token({ window }))).status).toBe(403);
+    const retrieve = await edge.token({ window, action: "retrieve" });
+    const noCase = await hold(retrieve, {});
+    expect(noCase.status).toBe(400);
+    expect(((await noCase.json()) as { error: unknown }).error).toMatchObject({ field: "case" });
+    const res = await hold(retrieve);
+    expect(res.status).toBe(201);
+    const { hold: placed } = (await res.json()) as { hold: { id: string; caseId: string } };
+    expect(placed.caseId).toBe("cz-2026-0042");
+    expect(
+      edge.events.some(
+        (e) => e.kind === "hold" && e.detail.startsWith(`${placed.id} cz-2026-0042`),
+      ),
+    ).toBe(true);
+  });
+
   it("after retention (injected clock) the sweep removes unheld segments, registers each, keeps held ones", async () => {
     await recorder.stop();
     const segs = await segments();
@@ -303,8 +328,11 @@ describe("hub archive: record, play back, export, retention", () => {
       clock: () => later - 2 * DAY_MS,
     });
     expect((await early.sweep("cam-001")).removed).toHaveLength(0);
-    const holds = await aged.holds("cam-001"); // the export above placed one, tied to its grant
-    expect(holds.length).toBe(1);
+    const holds = await aged.holds("cam-001"); // the export's (tied to its grant) and the case's
+    expect(holds.map((h) => (h.caseId === "" ? "grant" : h.caseId)).sort()).toEqual([
+      "cz-2026-0042",
+      "grant",
+    ]);
     const out = await aged.sweep("cam-001");
     expect(out.removed.length).toBeGreaterThan(0);
     expect(out.held.length).toBeGreaterThan(0);
@@ -314,6 +342,7 @@ describe("hub archive: record, play back, export, retention", () => {
       expect(await aged.store.head(r.key)).toBeUndefined();
     }
     for (const h of out.held) expect(await aged.store.head(h.segment.key)).toBeGreaterThan(0);
+    expect(out.held.map((h) => h.segment.key)).toContain(segs[0]?.key); // the case's window
     expect((await aged.index.all("cam-001")).length).toBe(out.held.length);
     expect(await aged.verify("cam-001")).toEqual([]); // the chain still verifies, removals included
   });

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ManifestRecord, SignedExportManifest } from "@vis/archive";
+import type { LegalHold, ManifestRecord, SignedExportManifest } from "@vis/archive";
 import { type Bus, defineEvent, type StreamSpec } from "@vis/bus";
 import type { VisError } from "@vis/errors";
 import {
   ArchiveRefusedSchema,
   ExportCreatedSchema,
+  HoldPlacedSchema,
   RecordingGapSchema,
   RecordingHaltedSchema,
   SegmentRemovedSchema,
@@ -20,6 +21,7 @@ export const ARCHIVE_STREAM: StreamSpec = {
     "vis.archive.segment.*",
     "vis.archive.request.*",
     "vis.archive.recording.*",
+    "vis.archive.hold.*",
   ],
   maxAgeMs: 400 * 24 * 3600_000,
   duplicateWindowMs: 120_000,
@@ -36,6 +38,7 @@ export const segmentRemoved = ev("vis.archive.segment.removed", SegmentRemovedSc
 export const archiveRefused = ev("vis.archive.request.refused", ArchiveRefusedSchema);
 export const recordingGap = ev("vis.archive.recording.gap", RecordingGapSchema);
 export const recordingHalted = ev("vis.archive.recording.halted", RecordingHaltedSchema);
+export const holdPlaced = ev("vis.archive.hold.placed", HoldPlacedSchema);
 
 /** Publishes the archive's facts on JetStream; failures go to `onError` (logged), never thrown. */
 export function archiveBusEvents(
@@ -108,6 +111,18 @@ export function archiveBusEvents(
           cameraId: camera,
           gap: span(fromMs, toMs),
           reason: reason.slice(0, 256),
+        }),
+      ),
+    holdPlaced: (h: LegalHold, agencyId: string, officers: readonly string[]) =>
+      send(
+        "hold.placed",
+        bus.publish(holdPlaced, {
+          meta: meta(`hold:${h.id}`, new Date(h.placedAt), agencyId, [...officers]),
+          holdId: h.id,
+          cameraId: h.camera,
+          window: span(h.fromMs, h.toMs),
+          caseId: h.caseId,
+          grantId: h.grantId,
         }),
       ),
     halted: (camera: string, reason: string, resumed: boolean) =>

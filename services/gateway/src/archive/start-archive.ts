@@ -208,7 +208,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     ffmpegPath: d.pull.ffmpeg,
     refusalDelayMs: d.refusalDelayMs,
     sessionEvents: d.sessionEvents,
-    events: { exportCreated: bus.exportCreated, refused: bus.refused },
+    events: { exportCreated: bus.exportCreated, refused: bus.refused, holdPlaced: bus.holdPlaced },
   });
   const port = await http.listen(c.host, c.port);
   d.logger.info(

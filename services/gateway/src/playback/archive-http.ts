@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Archive, ExportSigner, SignedExportManifest } from "@vis/archive";
+import type { Archive, ExportSigner, LegalHold, SignedExportManifest } from "@vis/archive";
 import { CAMERA_ID, checkWindow } from "@vis/archive";
 import { httpErrorBody, VisError } from "@vis/errors";
 import type { GatewayEvents } from "../gateway.ts";
@@ -19,6 +20,7 @@ import { type RecordingLocator, windowFlv } from "./window-source.ts";
 /** What the archive edge registers (the composition root publishes it on NATS). */
 export interface ArchiveEvents {
   exportCreated(manifest: SignedExportManifest, remoteAddress: string): void;
+  holdPlaced(hold: LegalHold, agencyId: string, officers: readonly string[]): void;
   /** A refused request: play, export, or an attempt to delete or alter a recording. */
   refused(what: string, camera: string, error: VisError, remoteAddress: string): void;
 }
@@ -51,6 +53,7 @@ const FLV_HEAD = {
  * - `GET /recorded/<camera>.mp4?start=&end=` — MP4 download; a copy, so an export (action `export`)
  * - `POST /archive/exports?camera=&start=&end=` — export; answers the signed manifest
  * - `GET /archive/exports/<id>.mp4|.json`, `GET /archive/keys` (the export JWKS)
+ * - `POST /archive/holds?camera=&start=&end=&case=` — a legal hold for a case (action `retrieve`)
  * - `DELETE|PUT|POST /archive/segments/<key>` — always refused (Art. 22(3)), and registered
  */
 export class ArchiveHttp {
@@ -159,6 +162,10 @@ export class ArchiveHttp {
         camera: "",
         run: (res) => this.#readExport(req, url, res, id, exp[2] === "mp4"),
       };
+    }
+    if (p === "/archive/holds" && method === "POST") {
+      const camera = url.searchParams.get("camera") ?? "";
+      return { what: "hold", camera, run: (res) => this.#placeHold(req, url, res, camera) };
     }
     if (p === "/archive/exports" && method === "POST") {
       const camera = url.searchParams.get("camera") ?? "";
@@ -439,9 +446,40 @@ export class ArchiveHttp {
     res.end(bytes);
   }
 
+  async #placeHold(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+  ): Promise<void> {
+    const caseId = url.searchParams.get("case") ?? "";
+    if (!/^[A-Za-z0-9._:/-]{1,128}$/.test(caseId)) {
+      throw new VisError(
+        "invalid_argument",
+        "case must name the case (1–128 of A-Z a-z 0-9 . _ : / -)",
+        {
+          field: "case",
+        },
+      );
+    }
+    const { grant, r } = await this.#authorize(req, url, camera, "retrieve");
+    const hold: LegalHold = {
+      id: `h-${randomBytes(8).toString("hex")}`,
+      camera,
+      fromMs: r.fromMs,
+      toMs: r.toMs,
+      caseId,
+      grantId: grant.grantId,
+      placedAt: this.#d.archive.now(),
+    };
+    await this.#d.archive.placeHold(hold);
+    this.#d.events?.holdPlaced?.(hold, grant.agency, grant.officers);
+    json(res, 201, { hold });
+  }
+
   /** An export's footage is kept past retention: a legal hold tied to its grant. */
   async #holdFor(grant: RecordedGrant, m: SignedExportManifest): Promise<void> {
-    await this.#d.archive.placeHold({
+    const hold: LegalHold = {
       id: m.exportId,
       camera: m.camera,
       fromMs: m.window.fromMs,
@@ -449,7 +487,9 @@ export class ArchiveHttp {
       caseId: "",
       grantId: grant.grantId,
       placedAt: this.#d.archive.now(),
-    });
+    };
+    await this.#d.archive.placeHold(hold);
+    this.#d.events?.holdPlaced?.(hold, grant.agency, grant.officers);
   }
 
   async #refuseChange(method: string, key: string): Promise<void> {

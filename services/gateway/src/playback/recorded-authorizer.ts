@@ -5,8 +5,11 @@ import type { PlayGrant } from "../sessions/play-authorizer.ts";
 /** A recorded-footage request as the HTTP edge parsed it; nothing trusted yet. */
 export interface RecordedRequest {
   readonly camera: string;
-  /** `view` plays (HTTP-FLV, HLS); `export` copies (MP4 with a signed manifest, Art. 24 复制). */
-  readonly action: "view" | "export";
+  /**
+   * `view` plays (HTTP-FLV, HLS); `export` copies (MP4 with a signed manifest, Art. 24 复制);
+   * `retrieve` (调取) places a legal hold on the window for a case.
+   */
+  readonly action: "view" | "export" | "retrieve";
   readonly fromMs: number;
   readonly toMs: number;
   readonly token: string | undefined;
