@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { AgencyKind } from "@vis/proto/vis/registry/v1/model_pb";
 import { ImportEntity, ImportFormat, Registry } from "@vis/proto/vis/registry/v1/registry_pb";
 import { createRpcClient } from "@vis/rpc";
@@ -52,6 +54,8 @@ async function main() {
     deadlineMs: 300_000,
   });
   const redis = new Redis(redisServer.url);
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
   try {
     // Agencies and systems (small; not timed).
     for (const d of DISTRICTS) {
@@ -118,6 +122,18 @@ async function main() {
       batchMs.push(performance.now() - b0);
     }
     const importS = (performance.now() - t0) / 1000;
+    // Events are published by the relay behind the writes; wait until every change is announced
+    // so the search below runs at steady state (and report how far the events trailed).
+    const expectedEvents = CAMERAS + SYSTEMS + 2 * DISTRICTS.length;
+    const e0 = performance.now();
+    for (let i = 0; i < 6000; i++) {
+      const info = await jsm.streams.info("VIS_REGISTRY");
+      if (info.state.messages >= expectedEvents) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const eventsS = (performance.now() - t0) / 1000;
+    const eventsTrailS = (performance.now() - e0) / 1000;
+    const events = (await jsm.streams.info("VIS_REGISTRY")).state.messages;
     const total = (await client.listCameras({ filter: {}, pageSize: 1 })).total;
     if (Number(total) !== CAMERAS) throw new Error(`listed ${total} cameras, imported ${CAMERAS}`);
     const usedMb = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? 0) / 1e6;
@@ -197,6 +213,9 @@ async function main() {
         camerasPerSecond: Math.round(CAMERAS / importS),
         batchMsP50: round(pct(batchMs, 50)),
         batchMsP99: round(pct(batchMs, 99)),
+        events,
+        allEventsPublishedSeconds: round(eventsS),
+        eventsTrailedImportSeconds: round(eventsTrailS),
       },
       baselineWrite: {
         name: "bare ioredis pipeline (HSET + SADD)",
@@ -292,6 +311,7 @@ async function main() {
       process.stdout.write(`${r.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ")}\n`);
   } finally {
     redis.disconnect();
+    await nc.close();
     client.close();
     await proc.stop().catch(() => undefined);
     await Promise.allSettled([nats.stop(), redisServer.stop()]);
