@@ -11,6 +11,9 @@ export const hubConfig = {
     redisPort: port(6379),
     grpcBasePort: port(7101),
     metricsBasePort: port(9101),
+    /** The gateway's HTTP-FLV / WS-FLV / HLS port and its RTMP play port. */
+    playPort: port(8088),
+    playRtmpPort: port(1935),
     simRtmpPort: port(19350),
     simHttpPort: port(18080),
   },

@@ -15,6 +15,7 @@ import { consoleLine } from "./console-lines.ts";
 import { hubConfig, SERVICES } from "./hub-config.ts";
 import { hubNatsUsers, provisionLog } from "./nats-users.ts";
 import { ensurePortFree } from "./ports.ts";
+import { seedSimulatedOperator } from "./seed-operator.ts";
 import { Supervised } from "./supervisor.ts";
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
@@ -83,12 +84,24 @@ async function main(): Promise<void> {
     }
 
     const addresses: Record<string, string> = {};
+    SERVICES.forEach((name, i) => {
+      addresses[name] = `127.0.0.1:${config.hub.grpcBasePort + i}`;
+    });
+    await ensurePortFree(config.hub.playPort, "gateway play", "VIS_HUB_PLAY_PORT");
+    await ensurePortFree(config.hub.playRtmpPort, "gateway RTMP play", "VIS_HUB_PLAY_RTMP_PORT");
+    // What one service needs to find the others.
+    const serviceEnv: Partial<Record<string, Record<string, string>>> = {
+      gateway: {
+        VIS_PLAY_PORT: String(config.hub.playPort),
+        VIS_PLAY_RTMP_PORT: String(config.hub.playRtmpPort),
+        VIS_AUTH_AUTHORIZER_ADDRESS: String(addresses.authorizer),
+      },
+    };
     for (const [i, name] of SERVICES.entries()) {
       const grpcPort = config.hub.grpcBasePort + i;
       const metricsPort = config.hub.metricsBasePort + i;
       await ensurePortFree(grpcPort, name, "VIS_HUB_GRPC_BASE_PORT");
       await ensurePortFree(metricsPort, `${name} metrics`, "VIS_HUB_METRICS_BASE_PORT");
-      addresses[name] = `127.0.0.1:${grpcPort}`;
       const s = new Supervised({
         name,
         command: process.execPath,
@@ -101,6 +114,7 @@ async function main(): Promise<void> {
           VIS_METRICS_PORT: String(metricsPort),
           VIS_TRACES_EXPORTER: "file",
           VIS_TRACES_FILE: join(dir, "traces.jsonl"),
+          ...serviceEnv[name],
         }),
         logFile: join(dir, "logs", `${name}.log`),
         show: consoleLine,
@@ -122,8 +136,12 @@ async function main(): Promise<void> {
         `simulator    ${simulator.cameras.length} cameras, recorder at ${simulator.httpUrl} (pid ${simulator.pid})`,
       );
       for (const c of simulator.cameras) print(`  ${c.id}  ${c.rtmpUrl}  ${c.httpFlvUrl}`);
+      const added = await seedSimulatedOperator(String(addresses.registry), simulator.cameras);
+      print(
+        `registry     simulated operator "demo-operator", system "demo-nvr" with ${simulator.cameras.length} cameras (${added} records new)`,
+      );
     }
-    print(summary(addresses, config.hub.dir));
+    print(summary(addresses, config.hub.dir, config.hub.playPort, config.hub.playRtmpPort));
   } catch (err) {
     const e = err instanceof VisError ? err : VisError.from(err, "unknown");
     const message = e.code === "unknown" && err instanceof Error ? err.message : e.message;
@@ -146,15 +164,21 @@ function mkdir(dir: string, name: string): string {
   return path;
 }
 
-function summary(addresses: Record<string, string>, dir: string): string {
+function summary(
+  addresses: Record<string, string>,
+  dir: string,
+  playPort: number,
+  rtmpPort: number,
+): string {
   return [
     "",
     "VISLink hub is running. Where to look:",
     ...Object.entries(addresses).map(([name, a]) => `  ${name.padEnd(11)} gRPC ${a}`),
+    `  play        http://127.0.0.1:${playPort}/live/<camera>.flv?token=<grant>  (WS-FLV, HLS; RTMP :${rtmpPort})`,
     `  logs        ${dir}/logs/<service>.log   traces ${dir}/traces.jsonl`,
-    "  status      ./tools/cli/bin/vis.mjs status      (or: pnpm vis status)",
-    "  instances   ./tools/cli/bin/vis.mjs instances",
-    "  metrics     ./tools/cli/bin/vis.mjs info registry   (shows the Prometheus URL)",
+    "  CLI         ./tools/cli/bin/vis.mjs <command>   (or: pnpm vis <command>); for example",
+    "              vis status | vis registry camera list | vis health-status | vis incidents",
+    "              vis access request --file REQ.json | vis log checkpoint | vis log verify",
     "Press Ctrl-C to stop everything.",
   ].join("\n");
 }
