@@ -96,7 +96,9 @@ export async function runRegistry(
   out: Output,
 ): Promise<number> {
   const [area, action, id] = args.positional;
-  const client = createRpcClient(Registry, { address, deadlineMs });
+  // Imports and rebuilds of large registers take minutes: a longer default unless --timeout is given.
+  const long = (area === "import" || area === "rebuild") && !args.flags.has("timeout");
+  const client = createRpcClient(Registry, { address, deadlineMs: long ? 600_000 : deadlineMs });
   try {
     const f = (name: string) => flagString(args, name);
     const has = (name: string) => args.flags.has(name);
