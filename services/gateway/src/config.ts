@@ -7,6 +7,8 @@ export const gatewayConfig = {
     ffmpeg: str("ffmpeg"),
     /** Live source by camera id, e.g. `rtmp://nvr:1935/live/{camera}`; "" = none configured. */
     sourceTemplate: str("", { allowEmpty: true, pattern: /^(rtmp|rtmps|rtsp|http|https):\/\// }),
+    /** gRPC `host:port` of the registry: each camera's registered live source (before the template). */
+    registryAddress: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/ }),
     /** Comma-separated camera ids the template serves; "" = any id. */
     cameras: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9_,-]*$/ }),
     idleGraceMs: int(10_000, 0, 600_000),

@@ -293,7 +293,20 @@ export class Gateway {
       ? this.sessions.check(decision)
       : this.sessions.check({ ...decision, sessionLimit: Number.POSITIVE_INFINITY });
     if (refused) return refused;
-    const source = await this.#o.sources.resolve(request.camera);
+    let source: string | undefined;
+    try {
+      source = await this.#o.sources.resolve(request.camera);
+    } catch (err) {
+      const e = VisError.from(err, "unavailable");
+      return new VisError(
+        "unavailable",
+        `cannot look up the source of ${request.camera}: ${e.message}`,
+        {
+          field: "camera",
+          cause: err,
+        },
+      );
+    }
     if (source === undefined) {
       return new VisError("not_found", `camera ${request.camera} has no live source here`, {
         field: "camera",

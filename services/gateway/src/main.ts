@@ -3,6 +3,8 @@ import { VisError } from "@vis/errors";
 import { RevocationList } from "@vis/grants";
 import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
 import { GatewayPresenceSchema } from "@vis/proto/vis/gateway/v1/events_pb";
+import { Registry } from "@vis/proto/vis/registry/v1/registry_pb";
+import { createRpcClient } from "@vis/rpc";
 import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
 import { archiveConfig } from "./archive/archive-config.ts";
@@ -12,6 +14,7 @@ import { busEvents, GATEWAY_STREAM } from "./bus/gateway-events.ts";
 import { gatewayConfig } from "./config.ts";
 import { Gateway } from "./gateway.ts";
 import { type GatewayPeer, PeerDirectory } from "./placement/placement.ts";
+import { registrySources } from "./registry-sources.ts";
 import { AccessKeys } from "./sessions/access-keys.ts";
 import { GrantsAuthorizer } from "./sessions/grants-authorizer.ts";
 import type { PlayAuthorizer } from "./sessions/play-authorizer.ts";
@@ -60,14 +63,21 @@ await runService({
     const sink = busEvents(bus, instanceId, (err, what) =>
       logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
     );
+    // Live sources: the camera's registered source (registry), else the configured template.
+    const template = templateSources(
+      config.pull.sourceTemplate,
+      config.pull.cameras.split(",").filter(Boolean),
+    );
+    const registry =
+      config.pull.registryAddress === ""
+        ? undefined
+        : createRpcClient(Registry, { address: config.pull.registryAddress, deadlineMs: 3000 });
+    const sources = registry ? registrySources(registry, { fallback: template }) : template;
     const gateway = new Gateway({
       host: config.play.host,
       port: config.play.port,
       authorizer,
-      sources: templateSources(
-        config.pull.sourceTemplate,
-        config.pull.cameras.split(",").filter(Boolean),
-      ),
+      sources,
       refusalDelayMs: config.egress.refusalDelayMs,
       placement: { self, peers: () => peers.live() },
       ...(config.play.rtmp ? { rtmp: { host: config.play.host, port: config.play.rtmpPort } } : {}),
@@ -132,7 +142,7 @@ await runService({
         : await startArchive({
             ...{ config: config.archive, pull: config.pull, logger, bus, instanceId },
             ...{ redis: store.redis, revoked, sessions: gateway.sessions, keys: () => keys?.jwks },
-            sources: templateSources(config.pull.sourceTemplate),
+            sources,
             sessionEvents: sink.events,
             refusalDelayMs: config.egress.refusalDelayMs,
           });
@@ -167,6 +177,7 @@ await runService({
       clearInterval(presenceTimer);
       await presence.stop();
       keys?.close();
+      registry?.close();
       await revocations.stop();
       await archive?.close();
       await gateway.close();

@@ -95,6 +95,10 @@ async function main(): Promise<void> {
         VIS_PLAY_PORT: String(config.hub.playPort),
         VIS_PLAY_RTMP_PORT: String(config.hub.playRtmpPort),
         VIS_AUTH_AUTHORIZER_ADDRESS: String(addresses.authorizer),
+        // Live sources and recorded playback come from what operators registered.
+        VIS_PULL_REGISTRY_ADDRESS: String(addresses.registry),
+        VIS_ARCHIVE_DIR: mkdir(dir, "archive"),
+        VIS_ARCHIVE_REGISTRY_ADDRESS: String(addresses.registry),
       },
     };
     for (const [i, name] of SERVICES.entries()) {
