@@ -224,12 +224,14 @@ export class Authorizer {
     by: RevokedBy;
     person: Person | undefined;
     reason: string;
+    /** An approver's districts; every camera of the grant must lie in them. */
+    jurisdiction?: readonly string[];
   }): Promise<{ revokedNow: boolean; logIndex: number }> {
     const g = await this.d.projection.grant(r.grantId);
     if (g === undefined)
       throw new VisError("not_found", `no grant ${r.grantId}`, { field: "grant_id" });
     const req = (await this.d.projection.request(g.requestId))?.request;
-    await this.checkRevoker(r.by, r.person, req, g.grant);
+    await this.checkRevoker(r.by, r.person, req, g.grant, r.jurisdiction ?? []);
     return this.revokeGrant(r.grantId, r.by, r.person, r.reason);
   }
 
@@ -265,6 +267,7 @@ export class Authorizer {
     p: Person | undefined,
     req: RequestAccessRequest | undefined,
     grant: Grant,
+    jurisdiction: readonly string[],
   ): Promise<void> {
     const deny = (message: string, field = "person"): never => {
       throw new VisError("permission_denied", message, { field, article: "Art. 24" });
@@ -279,6 +282,20 @@ export class Authorizer {
             "an approver's revocation needs police of county level or higher",
             "person.agency_level",
           );
+        }
+        {
+          // As for an approval: the approver's jurisdiction covers every camera of the grant.
+          const facts = await this.d.facts.get(grant.cameraIds);
+          const outside = grant.cameraIds.filter((id) => {
+            const district = facts.get(id)?.district;
+            return district === undefined || !jurisdiction.includes(district);
+          });
+          if (outside.length > 0) {
+            deny(
+              `cameras ${outside.join(", ")} lie outside the approver's jurisdiction (${jurisdiction.join(", ") || "none"})`,
+              "jurisdiction",
+            );
+          }
         }
         return;
       case RevokedBy.REQUESTING_AGENCY:

@@ -18,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AuthzHub,
+  DISTRICT,
   lawfulRequest,
   OFFICERS,
   seedRegistry,
@@ -656,16 +657,29 @@ describe("authorizer: decisions, grants and the per-play check", () => {
     const req = lawfulRequest(live);
     const before = (await hub.access.requestAccess(req)).decision;
     const revoked = (await hub.access.requestAccess(lawfulRequest(live))).decision?.grant;
+    const approver = {
+      agencyId: "wujin-police",
+      agencyKind: AgencyKind.POLICE,
+      agencyLevel: AgencyLevel.COUNTY,
+      workId: "020001",
+    };
+    // An approver whose jurisdiction does not cover the camera's district may not revoke.
+    const outside = await refusal(() =>
+      hub.access.revoke({
+        grantId: revoked?.grantId ?? "",
+        by: RevokedBy.APPROVER,
+        person: approver,
+        reason: "audit",
+        jurisdiction: ["tianning"],
+      }),
+    );
+    expect(outside).toMatchObject({ code: "permission_denied", field: "jurisdiction" });
     await hub.access.revoke({
       grantId: revoked?.grantId ?? "",
       by: RevokedBy.APPROVER,
-      person: {
-        agencyId: "wujin-police",
-        agencyKind: AgencyKind.POLICE,
-        agencyLevel: AgencyLevel.COUNTY,
-        workId: "020001",
-      },
+      person: approver,
       reason: "audit",
+      jurisdiction: [DISTRICT],
     });
     const { Redis } = await import("ioredis");
     const redis = new Redis(hub.redis.url);

@@ -36,6 +36,7 @@ export function addAccessApi(
         by: req.by,
         person: req.person,
         reason: req.reason,
+        jurisdiction: req.jurisdiction,
       });
       return { grantId: req.grantId, revokedNow: r.revokedNow, logIndex: BigInt(r.logIndex) };
     },

@@ -17,7 +17,7 @@ export const ACCESS_USAGE = `  access request --file REQ.json         decide an 
   access decision REQUEST_ID             the current decision on a request
   access approve REQUEST_ID --agency ID --level county|city|province --name NAME --work-id ID
          --jurisdiction D1,D2 [--refuse] [--note TEXT]      approve (or refuse) a pending request
-  access revoke GRANT_ID --by approver|agency|operator --agency ID --work-id ID [--level L] [--reason TEXT]
+  access revoke GRANT_ID --by approver|agency|operator --agency ID --work-id ID [--level L] [--jurisdiction D1,D2] [--reason TEXT]
   access jwks | access rotate-key        public keys of grant tokens and checkpoints; rotate the signing key`;
 
 const LEVELS: Record<string, AgencyLevel> = {
@@ -134,6 +134,7 @@ export async function runAccessCommand(
             name: flagString(args, "name") ?? "",
           },
           reason: flagString(args, "reason") ?? "",
+          jurisdiction: (flagString(args, "jurisdiction") ?? "").split(",").filter(Boolean),
         });
         const v = { grantId: r.grantId, revokedNow: r.revokedNow, logIndex: Number(r.logIndex) };
         out.result(v, () =>
