@@ -1,3 +1,5 @@
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { Lifecycle } from "@vis/proto/vis/registry/v1/model_pb";
 import { ImportEntity, ImportFormat } from "@vis/proto/vis/registry/v1/registry_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,12 +154,58 @@ describe("kill -9 during a write burst", () => {
           cursor = r.nextCursor;
           if (cursor === "") break;
         }
-        return [...batches.values()].every((b) =>
-          [0, b.ids.length].includes(b.ids.filter((id) => present.has(id)).length),
+        const partial = [...batches.entries()].filter(
+          ([, b]) => ![0, b.ids.length].includes(b.ids.filter((id) => present.has(id)).length),
         );
+        if (partial.length > 0) {
+          // Say what is missing where: the projection only, or the record too.
+          const [bid, b] = partial[0] ?? ["", { ids: [] as string[], acked: false }];
+          const missing = b.ids.filter((id) => !present.has(id));
+          const inRecord = await Promise.all(
+            missing.map((id) =>
+              hub.client.getCamera({ id }).then(
+                () => 1,
+                () => 0,
+              ),
+            ),
+          );
+          throw new Error(
+            `batch ${bid} (acked ${b.acked}): ${b.ids.length - missing.length} listed, ${inRecord.reduce<number>((a, x) => a + x, 0)} of ${missing.length} others readable`,
+          );
+        }
+        return true;
       },
       30_000,
     );
+    // Every acknowledged camera was announced, exactly once per version, despite the crashes.
+    const nc = await connect({ servers: hub.nats.url });
+    try {
+      const announced = new Map<string, number>();
+      await eventually(
+        "a camera.created event for every acknowledged camera",
+        async () => {
+          announced.clear();
+          const c = await jetstream(nc).consumers.get("VIS_REGISTRY", {
+            filter_subjects: "vis.registry.camera.created",
+            headers_only: true,
+          });
+          const total = (await c.info()).num_pending;
+          const batch = await c.fetch({ max_messages: total, expires: 5000 });
+          let n = 0;
+          for await (const m of batch) {
+            const msgId = m.headers?.get("Nats-Msg-Id") ?? "";
+            announced.set(msgId, (announced.get(msgId) ?? 0) + 1);
+            if (++n >= total) break;
+          }
+          const ids = new Set([...announced.keys()].map((k) => k.split(":")[1]));
+          return wantIds.every((id) => ids.has(id));
+        },
+        30_000,
+      );
+      expect([...announced.values()].every((count) => count === 1)).toBe(true);
+    } finally {
+      await nc.close();
+    }
     // Every present camera is whole: all its fields as written.
     for (const id of [wantIds[0] ?? "", wantIds[wantIds.length - 1] ?? ""]) {
       const { camera } = await hub.client.getCamera({ id });

@@ -22,7 +22,7 @@ import { tokens } from "./tokens.ts";
  *   reg:mem:<kind>:<id>      the index keys it is in (newline-separated), to move it on change
  *   reg:ix:<kind>:<f>:<v>    sorted set, score 0, members = ids: lexicographic order = stable paging
  *   reg:ckpt:<kind>          last record sequence projected (written in the same script as the data)
- *   reg:gen                  bumped on every projected change (cache key of composed searches)
+ *   reg:gen                  a fresh, never-reused value per projected chunk (cache key of composed searches)
  */
 export const key = {
   doc: (kind: Kind, id: string) => `reg:doc:${kind}:${id}`,

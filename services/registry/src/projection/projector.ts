@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -11,14 +12,15 @@ import { encodeDoc, indexKeys, key } from "./indexes.ts";
 
 /**
  * Applies a chunk of changes only if the projection is where the projector believes it is
- * (KEYS[1] = checkpoint = ARGV[1]); then sets the checkpoint to ARGV[2] and bumps the generation.
- * ARGV[3..] are commands, each as <argc> <command> <args…>. One script = one atomic step in the AOF,
+ * (KEYS[1] = checkpoint = ARGV[1]); then sets the checkpoint to ARGV[2] and the generation (KEYS[2])
+ * to ARGV[3], a value never used before — so a Redis that lost writes and replays them cannot meet
+ * a cached search of its previous life. ARGV[4..] are commands, each as <argc> <command> <args…>. One script = one atomic step in the AOF,
  * so after a Redis crash the data and its checkpoint still agree.
  */
 const APPLY = `
 local cur = redis.call('GET', KEYS[1]) or '0'
 if cur ~= ARGV[1] then return cur end
-local i = 3
+local i = 4
 local n = #ARGV
 while i <= n do
   local c = tonumber(ARGV[i])
@@ -26,7 +28,7 @@ while i <= n do
   i = i + c + 1
 end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[2], ARGV[3])
 return 'ok'
 `;
 
@@ -186,6 +188,7 @@ export class Projector {
       }
       mem.set(id, after);
     }
+    const gen = `${kind}.${last}.${randomBytes(6).toString("hex")}`;
     const result = await this.redis.eval(
       APPLY,
       2,
@@ -193,6 +196,7 @@ export class Projector {
       key.gen,
       String(expected),
       String(last),
+      gen,
       ...ops,
     );
     if (result === "ok") return true;
