@@ -1,5 +1,6 @@
 import { VisError } from "@vis/errors";
-import { GrantError, type Jwks, type RevocationList, verifyGrant } from "@vis/grants";
+import type { Jwks, RevocationList } from "@vis/grants";
+import { checkGrantToken, playGrantOf } from "../sessions/grants-authorizer.ts";
 import type { PlayGrant } from "../sessions/play-authorizer.ts";
 
 /** A recorded-footage request as the HTTP edge parsed it; nothing trusted yet. */
@@ -40,36 +41,13 @@ export class RecordedAuthorizer implements RecordedAuthorizerPort {
   }
 
   async authorize(r: RecordedRequest): Promise<RecordedGrant | VisError> {
-    if (r.token === undefined) {
-      return new VisError("unauthenticated", "a grant token is required (?token= or Bearer)", {
-        field: "token",
-        article: "Art. 24",
-      });
-    }
-    const keys = this.#keys();
-    if (keys === undefined) {
-      return new VisError("unavailable", "grant keys are not loaded yet; try again shortly");
-    }
-    try {
-      const c = await verifyGrant(r.token, {
-        keys,
-        camera: r.camera,
-        mode: "recorded",
-        action: r.action,
-        window: { from: Math.floor(r.fromMs / 1000), to: Math.ceil(r.toMs / 1000) },
-        isRevoked: this.#revoked.isRevoked,
-      });
-      return {
-        grantId: c.grantId,
-        sessionLimit: c.maxSessions,
-        expiresAt: new Date(c.expiresAt * 1000),
-        agency: c.agencyId,
-        viewer: c.officers.join(","),
-        officers: c.officers,
-      };
-    } catch (err) {
-      if (err instanceof GrantError && err.reason === "unknown_key") this.#onUnknownKey?.();
-      return VisError.from(err);
-    }
+    const c = await checkGrantToken(r.token, this.#keys(), this.#onUnknownKey, {
+      camera: r.camera,
+      mode: "recorded",
+      action: r.action,
+      window: { from: Math.floor(r.fromMs / 1000), to: Math.ceil(r.toMs / 1000) },
+      isRevoked: this.#revoked.isRevoked,
+    });
+    return c instanceof VisError ? c : { ...playGrantOf(c), officers: c.officers };
   }
 }

@@ -1,5 +1,12 @@
 import { VisError } from "@vis/errors";
-import { GrantError, type Jwks, RevocationList, verifyGrant } from "@vis/grants";
+import {
+  type GrantClaims,
+  GrantError,
+  type Jwks,
+  RevocationList,
+  type VerifyOptions,
+  verifyGrant,
+} from "@vis/grants";
 import type { PlayAuthorizer, PlayGrant, PlayRequest } from "./play-authorizer.ts";
 
 /**
@@ -23,34 +30,53 @@ export class GrantsAuthorizer implements PlayAuthorizer {
   }
 
   async authorize(request: PlayRequest): Promise<PlayGrant | VisError> {
-    if (request.token === undefined) {
-      return new VisError("unauthenticated", "a grant token is required (?token= or Bearer)", {
-        field: "token",
-        article: "Art. 24",
-      });
-    }
-    const keys = this.#keys();
-    if (keys === undefined) {
-      return new VisError("unavailable", "grant keys are not loaded yet; try again shortly");
-    }
-    try {
-      const c = await verifyGrant(request.token, {
-        keys,
-        camera: request.camera,
-        mode: request.mode,
-        action: "view",
-        isRevoked: this.revoked.isRevoked,
-      });
-      return {
-        grantId: c.grantId,
-        sessionLimit: c.maxSessions,
-        expiresAt: new Date(c.expiresAt * 1000),
-        agency: c.agencyId,
-        viewer: c.officers.join(","),
-      };
-    } catch (err) {
-      if (err instanceof GrantError && err.reason === "unknown_key") this.#onUnknownKey?.();
-      return VisError.from(err);
-    }
+    const c = await checkGrantToken(request.token, this.#keys(), this.#onUnknownKey, {
+      camera: request.camera,
+      mode: request.mode,
+      action: "view",
+      isRevoked: this.revoked.isRevoked,
+    });
+    return c instanceof VisError ? c : playGrantOf(c);
   }
+}
+
+/** The scope a play asks for, as `verifyGrant` checks it (everything but the keys). */
+export type GrantCheck = Omit<VerifyOptions, "keys">;
+
+/**
+ * The one token check of every play, live or recorded: a token must be present (401), the JWKS
+ * loaded (503), and `verifyGrant` must accept it for the asked scope; a token signed by a key we
+ * do not hold asks for a key refresh.
+ */
+export async function checkGrantToken(
+  token: string | undefined,
+  keys: Jwks | undefined,
+  onUnknownKey: (() => void) | undefined,
+  scope: GrantCheck,
+): Promise<GrantClaims | VisError> {
+  if (token === undefined) {
+    return new VisError("unauthenticated", "a grant token is required (?token= or Bearer)", {
+      field: "token",
+      article: "Art. 24",
+    });
+  }
+  if (keys === undefined) {
+    return new VisError("unavailable", "grant keys are not loaded yet; try again shortly");
+  }
+  try {
+    return await verifyGrant(token, { ...scope, keys });
+  } catch (err) {
+    if (err instanceof GrantError && err.reason === "unknown_key") onUnknownKey?.();
+    return VisError.from(err);
+  }
+}
+
+export function playGrantOf(c: GrantClaims): PlayGrant {
+  return {
+    grantId: c.grantId,
+    sessionLimit: c.maxSessions,
+    expiresAt: new Date(c.expiresAt * 1000),
+    agency: c.agencyId,
+    viewer: c.officers.join(","),
+  };
 }
