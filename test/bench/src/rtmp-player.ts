@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
+import { amf0, decodeAmf0 } from "@vis/amf";
 import type { TagSink } from "./flv-walker.ts";
 
 /**
@@ -85,7 +86,7 @@ export class RtmpPlayer {
       3,
       20,
       0,
-      amf([
+      amf0([
         "connect",
         1,
         {
@@ -100,7 +101,7 @@ export class RtmpPlayer {
         },
       ]),
     );
-    this.#send(3, 20, 0, amf(["createStream", 2, null]));
+    this.#send(3, 20, 0, amf0(["createStream", 2, null]));
   }
 
   #outChunk = 128;
@@ -236,11 +237,11 @@ export class RtmpPlayer {
       body.copy(pong, 2, 2, 6);
       this.#send(2, 4, 0, pong);
     } else if (s.type === 20) {
-      const values = decodeAmf(body);
+      const values = decodeAmf0(body);
       const [name, txn, , streamId] = values;
       this.#onCommand?.(String(name), values.slice(2));
       if (name === "_result" && txn === 2 && typeof streamId === "number") {
-        this.#send(8, 20, streamId, amf(["play", 0, null, this.#stream]));
+        this.#send(8, 20, streamId, amf0(["play", 0, null, this.#stream]));
       }
     }
   }
@@ -257,71 +258,4 @@ interface ChunkState {
   b0: number;
   b1: number;
   body: Buffer[] | undefined;
-}
-
-type Amf = string | number | boolean | null | { [k: string]: Amf };
-
-function amf(values: Amf[]): Buffer {
-  const out: Buffer[] = [];
-  const str = (s: string) => {
-    const b = Buffer.from(s);
-    const h = Buffer.alloc(2);
-    h.writeUInt16BE(b.length);
-    return Buffer.concat([h, b]);
-  };
-  const one = (v: Amf) => {
-    if (typeof v === "number") {
-      const b = Buffer.alloc(9);
-      b.writeDoubleBE(v, 1);
-      out.push(b);
-    } else if (typeof v === "string") out.push(Buffer.from([2]), str(v));
-    else if (typeof v === "boolean") out.push(Buffer.from([1, v ? 1 : 0]));
-    else if (v === null) out.push(Buffer.from([5]));
-    else {
-      out.push(Buffer.from([3]));
-      for (const [k, x] of Object.entries(v)) {
-        out.push(str(k));
-        one(x);
-      }
-      out.push(Buffer.from([0, 0, 9]));
-    }
-  };
-  for (const v of values) one(v);
-  return Buffer.concat(out);
-}
-
-/** Decodes the top-level AMF0 values of a command. */
-function decodeAmf(b: Buffer): Amf[] {
-  const out: Amf[] = [];
-  let p = 0;
-  const skipValue = (): Amf => {
-    const t = b[p++];
-    if (t === 0) {
-      const v = b.readDoubleBE(p);
-      p += 8;
-      return v;
-    }
-    if (t === 1) return b[p++] === 1;
-    if (t === 2) {
-      const n = b.readUInt16BE(p);
-      const s = b.toString("utf8", p + 2, p + 2 + n);
-      p += 2 + n;
-      return s;
-    }
-    if (t === 3 || t === 8) {
-      if (t === 8) p += 4;
-      const obj: { [k: string]: Amf } = {};
-      while (p + 3 <= b.length && !(b[p] === 0 && b[p + 1] === 0 && b[p + 2] === 9)) {
-        const n = b.readUInt16BE(p);
-        const k = b.toString("utf8", p + 2, p + 2 + n);
-        p += 2 + n;
-        obj[k] = skipValue();
-      }
-      p += 3;
-      return obj;
-    }
-    return null; // null, undefined and anything else
-  };
-  while (p < b.length) out.push(skipValue());
-  return out;
 }

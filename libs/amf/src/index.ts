@@ -1,0 +1,1 @@
+export { type Amf, amf0, decodeAmf0 } from "./amf0.ts";
