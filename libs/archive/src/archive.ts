@@ -10,6 +10,7 @@ import {
 import {
   assertRemovable,
   checkRetentionDays,
+  type HoldRelease,
   type LegalHold,
   planRetention,
   type RetentionPlan,
@@ -157,6 +158,15 @@ export class Archive {
    * Art. 22(3) inside retention, or while under a legal hold.
    */
   async remove(key: string, reason: string): Promise<ManifestRecord> {
+    const ref = await this.checkRemovable(key);
+    return this.#serial(ref.camera, () => this.#removeOne(ref, reason));
+  }
+
+  /**
+   * What `remove` would refuse, without removing: `failed_precondition` citing Art. 22(3) inside
+   * retention or naming the holds, `not_found` when absent. Returns the segment when it may go.
+   */
+  async checkRemovable(key: string): Promise<SegmentRef> {
     const ref = parseSegmentKey(key);
     if (ref === undefined) {
       throw new VisError("invalid_argument", "not a segment key", { field: "key" });
@@ -166,7 +176,7 @@ export class Archive {
     if ((await this.store.head(key)) === undefined) {
       throw new VisError("not_found", `${key} is not stored`, { field: "key" });
     }
-    return this.#serial(ref.camera, () => this.#removeOne(ref, reason));
+    return ref;
   }
 
   /** The retention sweep for a camera: removes what is past retention and not held. */
@@ -190,11 +200,7 @@ export class Archive {
   /** Places a legal hold (write-once). */
   async placeHold(hold: LegalHold): Promise<void> {
     checkCamera(hold.camera);
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(hold.id)) {
-      throw new VisError("invalid_argument", "hold id must match [A-Za-z0-9_-]{1,64}", {
-        field: "hold.id",
-      });
-    }
+    checkHoldId(hold.id, "hold.id");
     if (hold.caseId === "" && hold.grantId === "") {
       throw new VisError("invalid_argument", "a hold names a case or a grant", {
         field: "hold.case_id",
@@ -204,10 +210,63 @@ export class Archive {
     await this.store.put(`hold/${hold.camera}/${hold.id}.json`, Buffer.from(JSON.stringify(hold)));
   }
 
+  /** The holds in force on a camera (placed and not released). */
   async holds(camera: string): Promise<LegalHold[]> {
-    const out: LegalHold[] = [];
-    for await (const o of this.store.list(`hold/${camera}/`)) {
-      out.push(JSON.parse((await this.store.get(o.key)).toString("utf8")) as LegalHold);
+    const released = new Set((await this.releases(camera)).map((r) => r.holdId));
+    return (await this.#readAll<LegalHold>(`hold/${camera}/`)).filter((h) => !released.has(h.id));
+  }
+
+  /** Every release of a camera's holds. */
+  releases(camera: string): Promise<HoldRelease[]> {
+    checkCamera(camera);
+    return this.#readAll<HoldRelease>(`hold-released/${camera}/`);
+  }
+
+  /** One hold, in force or released; `not_found` when it was never placed. */
+  async hold(camera: string, id: string): Promise<{ hold: LegalHold; release?: HoldRelease }> {
+    checkCamera(camera);
+    checkHoldId(id);
+    const read = async <T>(key: string): Promise<T | undefined> =>
+      (await this.store.head(key)) === undefined
+        ? undefined
+        : (JSON.parse((await this.store.get(key)).toString("utf8")) as T);
+    const hold = await read<LegalHold>(`hold/${camera}/${id}.json`);
+    if (hold === undefined) {
+      throw new VisError("not_found", `no legal hold ${id} on ${camera}`, { field: "hold_id" });
+    }
+    const release = await read<HoldRelease>(`hold-released/${camera}/${id}.json`);
+    return release === undefined ? { hold } : { hold, release };
+  }
+
+  /**
+   * Ends a hold (write-once marker; the hold record stays). Refuses a hold already released
+   * (`failed_precondition`) or never placed (`not_found`). The caller checks who may release.
+   */
+  async releaseHold(r: HoldRelease): Promise<LegalHold> {
+    const { hold, release } = await this.hold(r.camera, r.holdId);
+    if (release !== undefined) {
+      throw new VisError(
+        "failed_precondition",
+        `legal hold ${r.holdId} was released at ${new Date(release.releasedAt).toISOString()}`,
+        { field: "hold_id" },
+      );
+    }
+    if (r.reason.trim() === "" || r.reason.length > 256) {
+      throw new VisError("invalid_argument", "a release gives its reason (1–256 characters)", {
+        field: "reason",
+      });
+    }
+    await this.store.put(
+      `hold-released/${r.camera}/${r.holdId}.json`,
+      Buffer.from(JSON.stringify(r)),
+    );
+    return hold;
+  }
+
+  async #readAll<T>(prefix: string): Promise<T[]> {
+    const out: T[] = [];
+    for await (const o of this.store.list(prefix)) {
+      out.push(JSON.parse((await this.store.get(o.key)).toString("utf8")) as T);
     }
     return out;
   }
@@ -272,5 +331,11 @@ function checkCamera(camera: string): void {
     throw new VisError("invalid_argument", "camera id must match [A-Za-z0-9_-]{1,64}", {
       field: "camera",
     });
+  }
+}
+
+function checkHoldId(id: string, field = "hold_id"): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    throw new VisError("invalid_argument", "hold id must match [A-Za-z0-9_-]{1,64}", { field });
   }
 }

@@ -23,6 +23,7 @@ export {
   assertRemovable,
   checkRetentionDays,
   DAY_MS,
+  type HoldRelease,
   type LegalHold,
   MIN_RETENTION_DAYS,
   planRetention,

@@ -15,6 +15,22 @@ export interface LegalHold {
   readonly caseId: string;
   readonly grantId: string;
   readonly placedAt: number;
+  /** The agency that placed it (only it may release it); "" on holds placed before this was kept. */
+  readonly agencyId?: string;
+  /** The officers who placed it (work ids). */
+  readonly officers?: readonly string[];
+}
+
+/** The end of a legal hold: written once, next to the hold; the hold itself is never rewritten. */
+export interface HoldRelease {
+  readonly holdId: string;
+  readonly camera: string;
+  readonly releasedAt: number;
+  readonly agencyId: string;
+  readonly officers: readonly string[];
+  /** The grant the release was made under. */
+  readonly grantId: string;
+  readonly reason: string;
 }
 
 /** Retention days for a system, refusing anything under the Art. 21(7) minimum. */

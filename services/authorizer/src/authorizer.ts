@@ -470,6 +470,16 @@ export class Authorizer {
     return { index: appended.index, allowed };
   }
 
+  /**
+   * Registers a fact another service already acted on (an archive removal, a legal hold, a refused
+   * change): appended once per `id` (a redelivered fact finds its entry), then projected.
+   */
+  async registerFact(id: string, body: EntryBody): Promise<number> {
+    const appended = await this.d.append(id, body);
+    await this.d.projection.apply(appended.index, appended.entry, true);
+    return appended.index;
+  }
+
   async review(r: Reviewed): Promise<number> {
     const g = await this.d.projection.grant(r.grantId);
     if (g === undefined)

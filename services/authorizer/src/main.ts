@@ -19,7 +19,7 @@ import { LogFollower } from "./log/follower.ts";
 import { checkLogStreams, provisionLogStreams } from "./log/streams.ts";
 import { LogWriter } from "./log/writer.ts";
 import { PROFILES } from "./profiles/index.ts";
-import { registerArchiveExports } from "./sessions/archive-exports.ts";
+import { registerArchiveFacts } from "./sessions/archive-facts.ts";
 import { registerGatewaySessions } from "./sessions/gateway-sessions.ts";
 import { Projection } from "./state/projection.ts";
 
@@ -118,7 +118,7 @@ await runService({
     );
 
     const stopSessions = await registerGatewaySessions(bus, az, logger, stopping);
-    const stopExports = await registerArchiveExports(bus, az, logger, stopping);
+    const stopArchive = await registerArchiveFacts(bus, az, logger, stopping);
 
     addAccessApi(rpc, az, { keys, keyGraceMs: c.keyGraceMs, projection, onRotated: refreshJwks });
     addAuditApi(rpc, { js, jsm, follower, checkpointer, projection });
@@ -148,7 +148,7 @@ await runService({
         follower.stop(),
         facts.stop(),
         stopSessions(),
-        stopExports(),
+        stopArchive(),
       ]);
     };
   },

@@ -8,6 +8,9 @@ export const ENTRY_KINDS = [
   "session",
   "exported",
   "reviewed",
+  "segmentRemoved",
+  "held",
+  "changeRefused",
 ] as const;
 
 /** Who and what an entry concerns, for auditors' queries. */
@@ -39,6 +42,15 @@ export function facets(e: LogEntry): { agencies: string[]; officers: string[]; c
         officers: [b.value.viewer],
         cameras: [b.value.cameraId],
       };
+    case "held":
+      return {
+        agencies: [b.value.agencyId],
+        officers: b.value.officers.split(",").filter(Boolean),
+        cameras: [b.value.cameraId],
+      };
+    case "segmentRemoved":
+    case "changeRefused":
+      return { agencies: [], officers: [], cameras: [b.value.cameraId] };
     case "reviewed":
       return {
         agencies: [b.value.reviewer?.agencyId ?? ""],

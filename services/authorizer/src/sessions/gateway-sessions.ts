@@ -10,6 +10,7 @@ import {
 } from "@vis/proto/vis/gateway/v1/events_pb";
 import type { Logger } from "@vis/telemetry";
 import type { Authorizer } from "../authorizer.ts";
+import { attachWhenReady } from "./attach.ts";
 
 export const GATEWAY_STREAM_NAME = "VIS_GATEWAY";
 const DURABLE = "authorizer-gateway-sessions";
@@ -70,16 +71,7 @@ export async function registerGatewaySessions(
     );
     logger.info({ event: "gateway_sessions_attached" }, "registering gateway sessions");
   };
-  try {
-    await attach();
-  } catch {
-    void (async () => {
-      for (let a = 1; !stopping.aborted && handle === undefined; a++) {
-        await new Promise((r) => setTimeout(r, Math.min(500 * a, 5000)));
-        await attach().catch(() => undefined);
-      }
-    })();
-  }
+  await attachWhenReady(attach, () => handle !== undefined, stopping);
   return async () => {
     await handle?.stop();
   };

@@ -13,6 +13,7 @@ import {
   RequestAccessRequestSchema,
 } from "@vis/proto/vis/access/v1/request_pb";
 import type { ChainableCommander, Redis } from "ioredis";
+import { facets } from "../log/facets.ts";
 
 const P = "vis:authz";
 const k = {
@@ -132,6 +133,15 @@ export class Projection {
       case "reviewed":
         m.hset(k.grant(body.value.grantId), "reviewed", "1");
         break;
+      case "held":
+      case "segmentRemoved":
+      case "changeRefused": {
+        const f = facets(e);
+        for (const a of f.agencies) ix.push(["agency", a]);
+        for (const o of f.officers) ix.push(["officer", o]);
+        for (const c of f.cameras) ix.push(["camera", c]);
+        break;
+      }
       default:
         break;
     }

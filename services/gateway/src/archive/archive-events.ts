@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { LegalHold, ManifestRecord, SignedExportManifest } from "@vis/archive";
+import type { HoldRelease, LegalHold, ManifestRecord, SignedExportManifest } from "@vis/archive";
 import { type Bus, defineEvent, type StreamSpec } from "@vis/bus";
 import type { VisError } from "@vis/errors";
 import {
   ArchiveRefusedSchema,
   ExportCreatedSchema,
   HoldPlacedSchema,
+  HoldReleasedSchema,
   RecordingGapSchema,
   RecordingHaltedSchema,
   SegmentRemovedSchema,
@@ -39,6 +40,7 @@ export const archiveRefused = ev("vis.archive.request.refused", ArchiveRefusedSc
 export const recordingGap = ev("vis.archive.recording.gap", RecordingGapSchema);
 export const recordingHalted = ev("vis.archive.recording.halted", RecordingHaltedSchema);
 export const holdPlaced = ev("vis.archive.hold.placed", HoldPlacedSchema);
+export const holdReleased = ev("vis.archive.hold.released", HoldReleasedSchema);
 
 /** Publishes the archive's facts on JetStream; failures go to `onError` (logged), never thrown. */
 export function archiveBusEvents(
@@ -123,6 +125,20 @@ export function archiveBusEvents(
           window: span(h.fromMs, h.toMs),
           caseId: h.caseId,
           grantId: h.grantId,
+        }),
+      ),
+    holdReleased: (h: LegalHold, r: HoldRelease) =>
+      send(
+        "hold.released",
+        bus.publish(holdReleased, {
+          meta: meta(`hold:${h.id}:released`, new Date(r.releasedAt), r.agencyId, [...r.officers]),
+          holdId: h.id,
+          cameraId: h.camera,
+          window: span(h.fromMs, h.toMs),
+          caseId: h.caseId,
+          grantId: h.grantId,
+          releasedUnderGrant: r.grantId,
+          reason: r.reason,
         }),
       ),
     halted: (camera: string, reason: string, resumed: boolean) =>

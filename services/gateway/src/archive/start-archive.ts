@@ -1,12 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  Archive,
-  DiskGuard,
-  ExportSigner,
-  FsSegmentStore,
-  type IndexRedis,
-  TimeIndex,
-} from "@vis/archive";
+import { Archive, DiskGuard, ExportSigner, type IndexRedis, TimeIndex } from "@vis/archive";
 import type { Bus } from "@vis/bus";
 import type { ConfigOf } from "@vis/config";
 import type { Jwks, RevocationList } from "@vis/grants";
@@ -20,8 +13,10 @@ import type { SessionRegistry } from "../sessions/session-registry.ts";
 import type { SourceResolver } from "../sources.ts";
 import type { archiveConfig } from "./archive-config.ts";
 import { archiveBusEvents } from "./archive-events.ts";
+import { openStore, storeChoice } from "./archive-store.ts";
 import { HealthGapReporter } from "./gap-reporter.ts";
 import { Recorder } from "./recorder.ts";
+import { type LeaseRedis, RecordingLease } from "./recording-lease.ts";
 import { RegistryCatalog } from "./registry-catalog.ts";
 
 export interface ArchiveLogger {
@@ -39,7 +34,8 @@ export interface ArchiveDeps {
   };
   readonly logger: ArchiveLogger;
   readonly bus: Bus;
-  readonly redis: IndexRedis;
+  /** The time index and the recording leases. */
+  readonly redis: IndexRedis & LeaseRedis;
   readonly instanceId: string;
   /** The gateway's live sources: the recorder pulls the same URL. */
   readonly sources: SourceResolver;
@@ -56,17 +52,24 @@ export interface RunningArchive {
   readonly http: ArchiveHttp;
   readonly port: number;
   recorders(): Recorder[];
+  /** Cameras this gateway records now (it holds their recording leases). */
+  recording(): string[];
+  /** This gateway's lease owner id. */
+  readonly owner: string;
   close(): Promise<void>;
 }
 
 /**
- * The archive inside the gateway process: filesystem store, Redis index (rebuilt at start),
- * recorders for the hub-archived cameras, the retention sweep, and the recorded-footage HTTP edge.
- * The composition root calls this once when `archive.dir` is set.
+ * The archive inside the gateway process: filesystem or S3 store, Redis index (rebuilt when a
+ * recorder starts), recorders for the hub-archived cameras this gateway holds the recording lease
+ * of, the retention sweep, and the recorded-footage HTTP edge. The composition root calls this
+ * once when `archiveEnabled(config.archive)`.
  */
 export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   const c = d.config;
-  const store = new FsSegmentStore(c.dir);
+  const choice = storeChoice(c);
+  const { store, where } = openStore(choice);
+  const owner = d.instanceId;
   const index = new TimeIndex(d.redis);
   const catalog =
     c.registryAddress === ""
@@ -91,15 +94,53 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
   );
   const health = c.healthAddress === "" ? undefined : new HealthGapReporter(c.healthAddress);
+  // an object store cannot tell free space (freeBytes is undefined): the guard never halts there
   const disk = new DiskGuard(() => store.freeBytes(), c.minFreeMb * 1024 * 1024);
+  d.logger.info(
+    { event: "archive_store", store: choice.kind, where, diskGuard: choice.kind === "fs" },
+    "archive store",
+  );
   const recorders = new Map<string, Recorder>();
+  const leases = new Map<string, RecordingLease>();
+  /** Cameras without a live source, skipped until the next registry refresh. */
+  const noSource = new Set<string>();
   const known = new Set<string>(configured);
+  let closing = false;
+  let announced = "";
+  const announce = () => {
+    const cameras = [...recorders.keys()].sort();
+    if (cameras.join(",") === announced) return;
+    announced = cameras.join(",");
+    d.logger.info({ event: "archive_recording", owner, cameras }, "cameras recorded here");
+  };
+  const lease = (camera: string, who = owner) =>
+    new RecordingLease({
+      redis: d.redis,
+      camera,
+      owner: who,
+      ttlMs: c.leaseTtlMs,
+      onLost: (cam, reason) => {
+        if (leases.get(cam)?.state !== "lost") return;
+        const r = recorders.get(cam);
+        recorders.delete(cam);
+        leases.delete(cam);
+        d.logger.warn(
+          { event: "archive_lease_lost", camera: cam, owner, reason },
+          "recording lease lost: recorder stopped",
+        );
+        announce();
+        r?.stop().catch((err: unknown) =>
+          d.logger.warn({ err, event: "archive_recorder_stop_failed", camera: cam }, "stop failed"),
+        );
+      },
+    });
 
-  const startRecorder = async (camera: string): Promise<void> => {
+  const startRecorder = async (camera: string, held: RecordingLease): Promise<boolean> => {
     const source = catalog?.facts(camera)?.liveSource ?? (await d.sources.resolve(camera));
     if (source === undefined) {
       d.logger.warn({ event: "archive_no_source", camera }, `no live source for ${camera}`);
-      return;
+      noSource.add(camera);
+      return false;
     }
     const n = await index.rebuild(store, camera);
     const relinked = await archive.recover(camera);
@@ -118,6 +159,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       stallTimeoutMs: d.pull.stallTimeoutMs,
       backoffInitialMs: d.pull.backoffInitialMs,
       backoffMaxMs: d.pull.backoffMaxMs,
+      mayWrite: () => held.held(),
       events: {
         gap: (cam, from, to, reason) => {
           d.logger.warn({ event: "recording_gap", camera: cam, from, to }, "recording gap");
@@ -141,38 +183,109 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
         resumed: (cam) => bus.halted(cam, "recording resumed", true),
       },
     });
+    // where recording left off — also when another gateway wrote it (the store and index are shared)
     const last = (await index.all(camera)).at(-1);
     if (last) r.resumeAfter(last.endMs);
+    if (closing || leases.get(camera) !== held || !held.held()) return false;
     r.start();
     recorders.set(camera, r);
     known.add(camera);
+    announce();
+    return true;
   };
 
-  /** Starts recorders for cameras now marked "archived by the hub", stops the others. */
+  /** Takes a free camera's lease and starts its recorder; false when another gateway holds it. */
+  const tryRecord = async (camera: string): Promise<void> => {
+    const l = lease(camera);
+    if (!(await l.acquire())) return;
+    if (closing) {
+      await l.release();
+      return;
+    }
+    leases.set(camera, l);
+    d.logger.info({ event: "archive_lease_acquired", camera, owner }, "recording lease acquired");
+    let started = false;
+    try {
+      started = await startRecorder(camera, l);
+    } finally {
+      if (!started && leases.get(camera) === l) {
+        leases.delete(camera);
+        await l.release().catch(() => undefined);
+      }
+    }
+  };
+
+  const wantedCameras = () =>
+    new Set([...configured, ...(catalog?.hubCameras().map((f) => f.camera) ?? [])]);
+
+  /**
+   * Cameras now marked "archived by the hub": takes the free ones (another gateway records the
+   * rest); stops recording, and releases, the ones no longer marked.
+   */
   const reconcile = async (): Promise<void> => {
-    const wanted = new Set([...configured, ...(catalog?.hubCameras().map((f) => f.camera) ?? [])]);
-    for (const cam of wanted) if (!recorders.has(cam)) await startRecorder(cam);
-    for (const [cam, r] of recorders) {
+    const wanted = wantedCameras();
+    for (const cam of wanted) {
+      if (closing) return;
+      if (leases.has(cam) || noSource.has(cam)) continue;
+      try {
+        await tryRecord(cam);
+      } catch (err) {
+        d.logger.warn({ err, event: "archive_lease_failed", camera: cam }, "could not take lease");
+      }
+    }
+    for (const [cam, l] of leases) {
       if (wanted.has(cam)) continue;
+      const r = recorders.get(cam);
       recorders.delete(cam);
-      await r.stop();
+      leases.delete(cam);
+      await r?.stop();
+      await l.release().catch(() => undefined);
+      announce();
       d.logger.info({ event: "archive_recorder_stopped", camera: cam }, "no longer hub-archived");
     }
   };
-  const refresh = async () => {
-    try {
-      await catalog?.refresh();
-      await reconcile();
-    } catch (err) {
-      d.logger.warn({ err, event: "archive_refresh_failed" }, "registry refresh failed");
-    }
+  // Registry refresh every registryRefreshMs; lease attempts on free cameras every ttl/3, so a
+  // camera whose recorder died (its lease expired) is taken over within about one ttl.
+  let refreshDue = true;
+  let ticking: Promise<void> | undefined;
+  const tick = (): Promise<void> => {
+    if (ticking !== undefined) return ticking;
+    ticking = (async () => {
+      try {
+        if (refreshDue) {
+          refreshDue = false;
+          await catalog?.refresh();
+          noSource.clear();
+        }
+        await reconcile();
+      } catch (err) {
+        d.logger.warn({ err, event: "archive_refresh_failed" }, "registry refresh failed");
+      } finally {
+        ticking = undefined;
+      }
+    })();
+    return ticking;
   };
-  await refresh();
-  const refreshTimer = setInterval(() => void refresh(), c.registryRefreshMs);
+  await tick();
+  const refreshTimer = setInterval(() => {
+    refreshDue = true;
+    void tick();
+  }, c.registryRefreshMs);
   refreshTimer.unref();
+  const leaseTimer = setInterval(() => void tick(), Math.max(250, Math.floor(c.leaseTtlMs / 3)));
+  leaseTimer.unref();
 
   const sweep = async () => {
+    const wanted = wantedCameras();
     for (const cam of known) {
+      if (closing) return;
+      // the camera's recorder sweeps it; a camera nobody records is swept under a short lease
+      let temporary: RecordingLease | undefined;
+      if (!leases.has(cam)) {
+        if (wanted.has(cam)) continue;
+        temporary = lease(cam, `${owner}:sweep`);
+        if (!(await temporary.acquire().catch(() => false))) continue;
+      }
       try {
         const out = await archive.sweep(cam);
         const days = await retentionDays(cam);
@@ -190,6 +303,8 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
         }
       } catch (err) {
         d.logger.warn({ err, event: "retention_sweep_failed", camera: cam }, "sweep failed");
+      } finally {
+        await temporary?.release().catch(() => undefined);
       }
     }
   };
@@ -208,7 +323,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     ffmpegPath: d.pull.ffmpeg,
     refusalDelayMs: d.refusalDelayMs,
     sessionEvents: d.sessionEvents,
-    events: { exportCreated: bus.exportCreated, refused: bus.refused, holdPlaced: bus.holdPlaced },
+    events: bus,
   });
   const port = await http.listen(c.host, c.port);
   d.logger.info(
@@ -224,12 +339,21 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     archive,
     http,
     port,
+    owner,
     recorders: () => [...recorders.values()],
+    recording: () => [...recorders.keys()].sort(),
     close: async () => {
+      closing = true;
       clearInterval(sweepTimer);
       clearInterval(refreshTimer);
+      clearInterval(leaseTimer);
+      await ticking;
       await http.close();
+      // the last segment is stored while the lease is still held, then the lease is given up
       await Promise.all([...recorders.values()].map((r) => r.stop()));
+      await Promise.all([...leases.values()].map((l) => l.release().catch(() => undefined)));
+      recorders.clear();
+      leases.clear();
       health?.close();
     },
   };

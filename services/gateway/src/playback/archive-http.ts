@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Archive, ExportSigner, LegalHold, SignedExportManifest } from "@vis/archive";
+import type {
+  Archive,
+  ExportSigner,
+  HoldRelease,
+  LegalHold,
+  SignedExportManifest,
+} from "@vis/archive";
 import { CAMERA_ID, checkWindow } from "@vis/archive";
 import { httpErrorBody, VisError } from "@vis/errors";
 import type { GatewayEvents } from "../gateway.ts";
@@ -21,6 +27,7 @@ import { type RecordingLocator, windowFlv } from "./window-source.ts";
 export interface ArchiveEvents {
   exportCreated(manifest: SignedExportManifest, remoteAddress: string): void;
   holdPlaced(hold: LegalHold, agencyId: string, officers: readonly string[]): void;
+  holdReleased(hold: LegalHold, release: HoldRelease): void;
   /** A refused request: play, export, or an attempt to delete or alter a recording. */
   refused(what: string, camera: string, error: VisError, remoteAddress: string): void;
 }
@@ -54,6 +61,9 @@ const FLV_HEAD = {
  * - `POST /archive/exports?camera=&start=&end=` — export; answers the signed manifest
  * - `GET /archive/exports/<id>.mp4|.json`, `GET /archive/keys` (the export JWKS)
  * - `POST /archive/holds?camera=&start=&end=&case=` — a legal hold for a case (action `retrieve`)
+ * - `GET /archive/holds?camera=&start=&end=` — the holds on that window, in force and released
+ * - `POST /archive/holds/<camera>/<id>/release?reason=` — ends a hold; only the agency that placed
+ *   it, under a `retrieve` grant covering the hold's window
  * - `DELETE|PUT|POST /archive/segments/<key>` — always refused (Art. 22(3)), and registered
  */
 export class ArchiveHttp {
@@ -163,9 +173,20 @@ export class ArchiveHttp {
         run: (res) => this.#readExport(req, url, res, id, exp[2] === "mp4"),
       };
     }
-    if (p === "/archive/holds" && method === "POST") {
+    if (p === "/archive/holds" && (method === "POST" || method === "GET")) {
       const camera = url.searchParams.get("camera") ?? "";
-      return { what: "hold", camera, run: (res) => this.#placeHold(req, url, res, camera) };
+      return method === "POST"
+        ? { what: "hold", camera, run: (res) => this.#placeHold(req, url, res, camera) }
+        : { what: "hold.list", camera, run: (res) => this.#listHolds(req, url, res, camera) };
+    }
+    const rel = /^\/archive\/holds\/([^/]+)\/([^/]+)\/release$/.exec(p);
+    if (rel?.[1] !== undefined && rel[2] !== undefined && method === "POST") {
+      const [camera, id] = [decodeURIComponent(rel[1]), decodeURIComponent(rel[2])];
+      return {
+        what: "hold.release",
+        camera,
+        run: (res) => this.#releaseHold(req, url, res, camera, id),
+      };
     }
     if (p === "/archive/exports" && method === "POST") {
       const camera = url.searchParams.get("camera") ?? "";
@@ -471,10 +492,78 @@ export class ArchiveHttp {
       caseId,
       grantId: grant.grantId,
       placedAt: this.#d.archive.now(),
+      agencyId: grant.agency,
+      officers: [...grant.officers],
     };
     await this.#d.archive.placeHold(hold);
     this.#d.events?.holdPlaced?.(hold, grant.agency, grant.officers);
     json(res, 201, { hold });
+  }
+
+  async #listHolds(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+  ): Promise<void> {
+    const { r } = await this.#authorize(req, url, camera, "view");
+    const a = this.#d.archive;
+    const [inForce, releases] = await Promise.all([a.holds(camera), a.releases(camera)]);
+    const out = [];
+    for (const release of releases) {
+      const { hold } = await a.hold(camera, release.holdId);
+      out.push({ hold, release });
+    }
+    out.push(...inForce.map((hold) => ({ hold })));
+    json(res, 200, {
+      holds: out
+        .filter(({ hold }) => hold.fromMs < r.toMs && hold.toMs > r.fromMs)
+        .sort((x, y) => x.hold.placedAt - y.hold.placedAt),
+    });
+  }
+
+  async #releaseHold(
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    camera: string,
+    id: string,
+  ): Promise<void> {
+    const reason = url.searchParams.get("reason") ?? "";
+    if (reason.trim() === "" || reason.length > 256) {
+      throw new VisError("invalid_argument", "reason is required (1–256 characters)", {
+        field: "reason",
+      });
+    }
+    if (!CAMERA_ID.test(camera)) {
+      throw new VisError("invalid_argument", "camera id must match [A-Za-z0-9_-]{1,64}", {
+        field: "camera",
+      });
+    }
+    const { hold, release: earlier } = await this.#d.archive.hold(camera, id);
+    // the releasing grant must cover the hold's whole window, for retrieval (调取)
+    url.searchParams.set("start", String(hold.fromMs));
+    url.searchParams.set("end", String(hold.toMs));
+    const { grant } = await this.#authorize(req, url, camera, "retrieve");
+    if (earlier === undefined && (hold.agencyId ?? "") !== grant.agency) {
+      throw new VisError(
+        "permission_denied",
+        `legal hold ${id} was placed by ${hold.agencyId || "an unrecorded agency"}; only that agency may release it`,
+        { field: "hold_id", article: "Art. 24" },
+      );
+    }
+    const release: HoldRelease = {
+      holdId: id,
+      camera,
+      releasedAt: this.#d.archive.now(),
+      agencyId: grant.agency,
+      officers: [...grant.officers],
+      grantId: grant.grantId,
+      reason,
+    };
+    await this.#d.archive.releaseHold(release);
+    this.#d.events?.holdReleased?.(hold, release);
+    json(res, 200, { hold, release });
   }
 
   /** An export's footage is kept past retention: a legal hold tied to its grant. */
@@ -487,16 +576,17 @@ export class ArchiveHttp {
       caseId: "",
       grantId: grant.grantId,
       placedAt: this.#d.archive.now(),
+      agencyId: grant.agency,
+      officers: [...grant.officers],
     };
     await this.#d.archive.placeHold(hold);
     this.#d.events?.holdPlaced?.(hold, grant.agency, grant.officers);
   }
 
   async #refuseChange(method: string, key: string): Promise<void> {
-    if (method === "DELETE") {
-      await this.#d.archive.remove(key, "delete requested over HTTP");
-      // past retention: still not a caller's to remove; the scheduled sweep does it and registers it
-    }
+    // inside retention or held: refused citing why (Art. 22(3)); nothing is removed either way —
+    // past retention only the scheduled sweep removes a segment, and registers the removal
+    if (method === "DELETE") await this.#d.archive.checkRemovable(key);
     throw new VisError(
       method === "DELETE" ? "permission_denied" : "failed_precondition",
       method === "DELETE"

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vis/access/v1/log.proto.
  */
 export const file_vis_access_v1_log: GenFile = /*@__PURE__*/
-  fileDesc("Chd2aXMvYWNjZXNzL3YxL2xvZy5wcm90bxINdmlzLmFjY2Vzcy52MSKJAwoITG9nRW50cnkSDQoFaW5kZXgYASABKAQSFgoOcHJldl9sZWFmX2hhc2gYAiABKAwSCgoCaWQYAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIaW5zdGFuY2UYBSABKAkSKQoHZGVjaWRlZBgKIAEoCzIWLnZpcy5hY2Nlc3MudjEuRGVjaWRlZEgAEisKCGFwcHJvdmVkGAsgASgLMhcudmlzLmFjY2Vzcy52MS5BcHByb3ZlZEgAEikKB3Jldm9rZWQYDCABKAsyFi52aXMuYWNjZXNzLnYxLlJldm9rZWRIABIpCgdzZXNzaW9uGA0gASgLMhYudmlzLmFjY2Vzcy52MS5TZXNzaW9uSAASKwoIZXhwb3J0ZWQYDiABKAsyFy52aXMuYWNjZXNzLnYxLkV4cG9ydGVkSAASKwoIcmV2aWV3ZWQYDyABKAsyFy52aXMuYWNjZXNzLnYxLlJldmlld2VkSABCBgoEYm9keSJqCgdEZWNpZGVkEjQKB3JlcXVlc3QYASABKAsyIy52aXMuYWNjZXNzLnYxLlJlcXVlc3RBY2Nlc3NSZXF1ZXN0EikKCGRlY2lzaW9uGAIgASgLMhcudmlzLmFjY2Vzcy52MS5EZWNpc2lvbiKcAQoGUGVyc29uEhEKCWFnZW5jeV9pZBgBIAEoCRIuCgthZ2VuY3lfa2luZBgCIAEoDjIZLnZpcy5hY2Nlc3MudjEuQWdlbmN5S2luZBIwCgxhZ2VuY3lfbGV2ZWwYAyABKA4yGi52aXMuYWNjZXNzLnYxLkFnZW5jeUxldmVsEgwKBG5hbWUYBCABKAkSDwoHd29ya19pZBgFIAEoCSK8AQoIQXBwcm92ZWQSEgoKcmVxdWVzdF9pZBgBIAEoCRInCghhcHByb3ZlchgCIAEoCzIVLnZpcy5hY2Nlc3MudjEuUGVyc29uEg8KB2FwcHJvdmUYAyABKAgSKQoIZG9jdW1lbnQYBCABKAsyFy52aXMuYWNjZXNzLnYxLkRvY3VtZW50EgwKBG5vdGUYBSABKAkSKQoIZGVjaXNpb24YBiABKAsyFy52aXMuYWNjZXNzLnYxLkRlY2lzaW9uIr4BCgdSZXZva2VkEhAKCGdyYW50X2lkGAEgASgJEiQKAmJ5GAIgASgOMhgudmlzLmFjY2Vzcy52MS5SZXZva2VkQnkSJQoGcGVyc29uGAMgASgLMhUudmlzLmFjY2Vzcy52MS5QZXJzb24SDgoGcmVhc29uGAQgASgJEjEKDWdyYW50X2VuZHNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNhbWVyYV9pZBgGIAEoCSLXAQoHU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEhAKCGdyYW50X2lkGAIgASgJEhEKCWNhbWVyYV9pZBgDIAEoCRIOCgZ2aWV3ZXIYBCABKAkSKgoFcGhhc2UYBSABKA4yGy52aXMuYWNjZXNzLnYxLlNlc3Npb25QaGFzZRINCgVieXRlcxgGIAEoBBIhCgRtb2RlGAcgASgOMhMudmlzLmFjY2Vzcy52MS5Nb2RlEhEKCWFnZW5jeV9pZBgIIAEoCRISCgplbmRfcmVhc29uGAkgASgJIpwBCghFeHBvcnRlZBIQCghncmFudF9pZBgBIAEoCRIRCgljYW1lcmFfaWQYAiABKAkSKQoGd2luZG93GAMgASgLMhkudmlzLmFjY2Vzcy52MS5UaW1lV2luZG93Eg4KBnZpZXdlchgEIAEoCRIOCgZzaGEyNTYYBSABKAkSDQoFYnl0ZXMYBiABKAQSEQoJYWdlbmN5X2lkGAcgASgJIlMKCFJldmlld2VkEhAKCGdyYW50X2lkGAEgASgJEicKCHJldmlld2VyGAIgASgLMhUudmlzLmFjY2Vzcy52MS5QZXJzb24SDAoEbm90ZRgDIAEoCSKHAQoKQ2hlY2twb2ludBIOCgZvcmlnaW4YASABKAkSDAoEc2l6ZRgCIAEoBBIRCglyb290X2hhc2gYAyABKAwSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDa2lkGAUgASgJEhEKCXNpZ25hdHVyZRgGIAEoDCq4AQoJUmV2b2tlZEJ5EhoKFlJFVk9LRURfQllfVU5TUEVDSUZJRUQQABIXChNSRVZPS0VEX0JZX0FQUFJPVkVSEAESIAocUkVWT0tFRF9CWV9SRVFVRVNUSU5HX0FHRU5DWRACEh8KG1JFVk9LRURfQllfT1BFUkFUT1JfT1BUX09VVBADEhUKEVJFVk9LRURfQllfRVhQSVJZEAQSHAoYUkVWT0tFRF9CWV9SRUdJU1RSWV9GQUNUEAUqXQoMU2Vzc2lvblBoYXNlEh0KGVNFU1NJT05fUEhBU0VfVU5TUEVDSUZJRUQQABIXChNTRVNTSU9OX1BIQVNFX1NUQVJUEAESFQoRU0VTU0lPTl9QSEFTRV9FTkQQAmIGcHJvdG8z", [file_google_protobuf_timestamp, file_vis_access_v1_decision, file_vis_access_v1_request]);
+  fileDesc("Chd2aXMvYWNjZXNzL3YxL2xvZy5wcm90bxINdmlzLmFjY2Vzcy52MSKgBAoITG9nRW50cnkSDQoFaW5kZXgYASABKAQSFgoOcHJldl9sZWFmX2hhc2gYAiABKAwSCgoCaWQYAyABKAkSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIaW5zdGFuY2UYBSABKAkSKQoHZGVjaWRlZBgKIAEoCzIWLnZpcy5hY2Nlc3MudjEuRGVjaWRlZEgAEisKCGFwcHJvdmVkGAsgASgLMhcudmlzLmFjY2Vzcy52MS5BcHByb3ZlZEgAEikKB3Jldm9rZWQYDCABKAsyFi52aXMuYWNjZXNzLnYxLlJldm9rZWRIABIpCgdzZXNzaW9uGA0gASgLMhYudmlzLmFjY2Vzcy52MS5TZXNzaW9uSAASKwoIZXhwb3J0ZWQYDiABKAsyFy52aXMuYWNjZXNzLnYxLkV4cG9ydGVkSAASKwoIcmV2aWV3ZWQYDyABKAsyFy52aXMuYWNjZXNzLnYxLlJldmlld2VkSAASOAoPc2VnbWVudF9yZW1vdmVkGBAgASgLMh0udmlzLmFjY2Vzcy52MS5TZWdtZW50UmVtb3ZlZEgAEiMKBGhlbGQYESABKAsyEy52aXMuYWNjZXNzLnYxLkhlbGRIABI2Cg5jaGFuZ2VfcmVmdXNlZBgSIAEoCzIcLnZpcy5hY2Nlc3MudjEuQ2hhbmdlUmVmdXNlZEgAQgYKBGJvZHkiagoHRGVjaWRlZBI0CgdyZXF1ZXN0GAEgASgLMiMudmlzLmFjY2Vzcy52MS5SZXF1ZXN0QWNjZXNzUmVxdWVzdBIpCghkZWNpc2lvbhgCIAEoCzIXLnZpcy5hY2Nlc3MudjEuRGVjaXNpb24inAEKBlBlcnNvbhIRCglhZ2VuY3lfaWQYASABKAkSLgoLYWdlbmN5X2tpbmQYAiABKA4yGS52aXMuYWNjZXNzLnYxLkFnZW5jeUtpbmQSMAoMYWdlbmN5X2xldmVsGAMgASgOMhoudmlzLmFjY2Vzcy52MS5BZ2VuY3lMZXZlbBIMCgRuYW1lGAQgASgJEg8KB3dvcmtfaWQYBSABKAkivAEKCEFwcHJvdmVkEhIKCnJlcXVlc3RfaWQYASABKAkSJwoIYXBwcm92ZXIYAiABKAsyFS52aXMuYWNjZXNzLnYxLlBlcnNvbhIPCgdhcHByb3ZlGAMgASgIEikKCGRvY3VtZW50GAQgASgLMhcudmlzLmFjY2Vzcy52MS5Eb2N1bWVudBIMCgRub3RlGAUgASgJEikKCGRlY2lzaW9uGAYgASgLMhcudmlzLmFjY2Vzcy52MS5EZWNpc2lvbiK+AQoHUmV2b2tlZBIQCghncmFudF9pZBgBIAEoCRIkCgJieRgCIAEoDjIYLnZpcy5hY2Nlc3MudjEuUmV2b2tlZEJ5EiUKBnBlcnNvbhgDIAEoCzIVLnZpcy5hY2Nlc3MudjEuUGVyc29uEg4KBnJlYXNvbhgEIAEoCRIxCg1ncmFudF9lbmRzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgljYW1lcmFfaWQYBiABKAki1wEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIQCghncmFudF9pZBgCIAEoCRIRCgljYW1lcmFfaWQYAyABKAkSDgoGdmlld2VyGAQgASgJEioKBXBoYXNlGAUgASgOMhsudmlzLmFjY2Vzcy52MS5TZXNzaW9uUGhhc2USDQoFYnl0ZXMYBiABKAQSIQoEbW9kZRgHIAEoDjITLnZpcy5hY2Nlc3MudjEuTW9kZRIRCglhZ2VuY3lfaWQYCCABKAkSEgoKZW5kX3JlYXNvbhgJIAEoCSKcAQoIRXhwb3J0ZWQSEAoIZ3JhbnRfaWQYASABKAkSEQoJY2FtZXJhX2lkGAIgASgJEikKBndpbmRvdxgDIAEoCzIZLnZpcy5hY2Nlc3MudjEuVGltZVdpbmRvdxIOCgZ2aWV3ZXIYBCABKAkSDgoGc2hhMjU2GAUgASgJEg0KBWJ5dGVzGAYgASgEEhEKCWFnZW5jeV9pZBgHIAEoCSJTCghSZXZpZXdlZBIQCghncmFudF9pZBgBIAEoCRInCghyZXZpZXdlchgCIAEoCzIVLnZpcy5hY2Nlc3MudjEuUGVyc29uEgwKBG5vdGUYAyABKAkipwEKDlNlZ21lbnRSZW1vdmVkEhEKCWNhbWVyYV9pZBgBIAEoCRILCgNrZXkYAiABKAkSJwoEc3BhbhgDIAEoCzIZLnZpcy5hY2Nlc3MudjEuVGltZVdpbmRvdxIOCgZzaGEyNTYYBCABKAkSFgoOcmV0ZW50aW9uX2RheXMYBSABKA0SFAoMbWFuaWZlc3Rfc2VxGAYgASgEEg4KBnJlYXNvbhgHIAEoCSL0AQoESGVsZBIPCgdob2xkX2lkGAEgASgJEicKBXBoYXNlGAIgASgOMhgudmlzLmFjY2Vzcy52MS5Ib2xkUGhhc2USEQoJY2FtZXJhX2lkGAMgASgJEikKBndpbmRvdxgEIAEoCzIZLnZpcy5hY2Nlc3MudjEuVGltZVdpbmRvdxIPCgdjYXNlX2lkGAUgASgJEhAKCGdyYW50X2lkGAYgASgJEhEKCWFnZW5jeV9pZBgHIAEoCRIQCghvZmZpY2VycxgIIAEoCRIcChRyZWxlYXNlZF91bmRlcl9ncmFudBgJIAEoCRIOCgZyZWFzb24YCiABKAkieAoNQ2hhbmdlUmVmdXNlZBIMCgR3aGF0GAEgASgJEhEKCWNhbWVyYV9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSDwoHYXJ0aWNsZRgFIAEoCRIWCg5yZW1vdGVfYWRkcmVzcxgGIAEoCSKHAQoKQ2hlY2twb2ludBIOCgZvcmlnaW4YASABKAkSDAoEc2l6ZRgCIAEoBBIRCglyb290X2hhc2gYAyABKAwSKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDa2lkGAUgASgJEhEKCXNpZ25hdHVyZRgGIAEoDCq4AQoJUmV2b2tlZEJ5EhoKFlJFVk9LRURfQllfVU5TUEVDSUZJRUQQABIXChNSRVZPS0VEX0JZX0FQUFJPVkVSEAESIAocUkVWT0tFRF9CWV9SRVFVRVNUSU5HX0FHRU5DWRACEh8KG1JFVk9LRURfQllfT1BFUkFUT1JfT1BUX09VVBADEhUKEVJFVk9LRURfQllfRVhQSVJZEAQSHAoYUkVWT0tFRF9CWV9SRUdJU1RSWV9GQUNUEAUqXQoMU2Vzc2lvblBoYXNlEh0KGVNFU1NJT05fUEhBU0VfVU5TUEVDSUZJRUQQABIXChNTRVNTSU9OX1BIQVNFX1NUQVJUEAESFQoRU0VTU0lPTl9QSEFTRV9FTkQQAipXCglIb2xkUGhhc2USGgoWSE9MRF9QSEFTRV9VTlNQRUNJRklFRBAAEhUKEUhPTERfUEhBU0VfUExBQ0VEEAESFwoTSE9MRF9QSEFTRV9SRUxFQVNFRBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_vis_access_v1_decision, file_vis_access_v1_request]);
 
 /**
  * LogEntry is one registered act (Art. 21(1), 22(3), 25(3)). Entries form a hash chain
@@ -97,6 +97,24 @@ export type LogEntry = Message<"vis.access.v1.LogEntry"> & {
      */
     value: Reviewed;
     case: "reviewed";
+  } | {
+    /**
+     * @generated from field: vis.access.v1.SegmentRemoved segment_removed = 16;
+     */
+    value: SegmentRemoved;
+    case: "segmentRemoved";
+  } | {
+    /**
+     * @generated from field: vis.access.v1.Held held = 17;
+     */
+    value: Held;
+    case: "held";
+  } | {
+    /**
+     * @generated from field: vis.access.v1.ChangeRefused change_refused = 18;
+     */
+    value: ChangeRefused;
+    case: "changeRefused";
   } | { case: undefined; value?: undefined };
 };
 
@@ -400,6 +418,175 @@ export const ReviewedSchema: GenMessage<Reviewed> = /*@__PURE__*/
   messageDesc(file_vis_access_v1_log, 7);
 
 /**
+ * SegmentRemoved registers the removal of an archived segment after its retention (Art. 21(7),
+ * 22(3)), reported by the archive's retention sweep.
+ *
+ * @generated from message vis.access.v1.SegmentRemoved
+ */
+export type SegmentRemoved = Message<"vis.access.v1.SegmentRemoved"> & {
+  /**
+   * @generated from field: string camera_id = 1;
+   */
+  cameraId: string;
+
+  /**
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * @generated from field: vis.access.v1.TimeWindow span = 3;
+   */
+  span?: TimeWindow | undefined;
+
+  /**
+   * @generated from field: string sha256 = 4;
+   */
+  sha256: string;
+
+  /**
+   * @generated from field: uint32 retention_days = 5;
+   */
+  retentionDays: number;
+
+  /**
+   * Sequence number of the camera's manifest record that registers the removal.
+   *
+   * @generated from field: uint64 manifest_seq = 6;
+   */
+  manifestSeq: bigint;
+
+  /**
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message vis.access.v1.SegmentRemoved.
+ * Use `create(SegmentRemovedSchema)` to create a new message.
+ */
+export const SegmentRemovedSchema: GenMessage<SegmentRemoved> = /*@__PURE__*/
+  messageDesc(file_vis_access_v1_log, 8);
+
+/**
+ * Held registers a legal hold placed on archived footage (kept past retention for a case or a
+ * grant), or its release.
+ *
+ * @generated from message vis.access.v1.Held
+ */
+export type Held = Message<"vis.access.v1.Held"> & {
+  /**
+   * @generated from field: string hold_id = 1;
+   */
+  holdId: string;
+
+  /**
+   * @generated from field: vis.access.v1.HoldPhase phase = 2;
+   */
+  phase: HoldPhase;
+
+  /**
+   * @generated from field: string camera_id = 3;
+   */
+  cameraId: string;
+
+  /**
+   * @generated from field: vis.access.v1.TimeWindow window = 4;
+   */
+  window?: TimeWindow | undefined;
+
+  /**
+   * @generated from field: string case_id = 5;
+   */
+  caseId: string;
+
+  /**
+   * The grant the hold is tied to (exports), or "".
+   *
+   * @generated from field: string grant_id = 6;
+   */
+  grantId: string;
+
+  /**
+   * The agency and officers (work ids, comma-separated) who placed or released it.
+   *
+   * @generated from field: string agency_id = 7;
+   */
+  agencyId: string;
+
+  /**
+   * @generated from field: string officers = 8;
+   */
+  officers: string;
+
+  /**
+   * Release only: the grant it was released under, and why.
+   *
+   * @generated from field: string released_under_grant = 9;
+   */
+  releasedUnderGrant: string;
+
+  /**
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message vis.access.v1.Held.
+ * Use `create(HeldSchema)` to create a new message.
+ */
+export const HeldSchema: GenMessage<Held> = /*@__PURE__*/
+  messageDesc(file_vis_access_v1_log, 9);
+
+/**
+ * ChangeRefused registers a refused attempt to delete or alter a recording (Art. 22(3)).
+ *
+ * @generated from message vis.access.v1.ChangeRefused
+ */
+export type ChangeRefused = Message<"vis.access.v1.ChangeRefused"> & {
+  /**
+   * segment.delete, segment.put, …
+   *
+   * @generated from field: string what = 1;
+   */
+  what: string;
+
+  /**
+   * @generated from field: string camera_id = 2;
+   */
+  cameraId: string;
+
+  /**
+   * @generated from field: string code = 3;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 4;
+   */
+  message: string;
+
+  /**
+   * @generated from field: string article = 5;
+   */
+  article: string;
+
+  /**
+   * @generated from field: string remote_address = 6;
+   */
+  remoteAddress: string;
+};
+
+/**
+ * Describes the message vis.access.v1.ChangeRefused.
+ * Use `create(ChangeRefusedSchema)` to create a new message.
+ */
+export const ChangeRefusedSchema: GenMessage<ChangeRefused> = /*@__PURE__*/
+  messageDesc(file_vis_access_v1_log, 10);
+
+/**
  * Checkpoint is a signed tree head: the log's first `size` entries have Merkle root `root_hash`.
  * Signed bytes: "vislink/access-log/v1\n<size>\n<base64 root>\n<RFC 3339 time>\n" (Ed25519, `kid`).
  *
@@ -442,7 +629,7 @@ export type Checkpoint = Message<"vis.access.v1.Checkpoint"> & {
  * Use `create(CheckpointSchema)` to create a new message.
  */
 export const CheckpointSchema: GenMessage<Checkpoint> = /*@__PURE__*/
-  messageDesc(file_vis_access_v1_log, 8);
+  messageDesc(file_vis_access_v1_log, 11);
 
 /**
  * @generated from enum vis.access.v1.RevokedBy
@@ -510,4 +697,30 @@ export enum SessionPhase {
  */
 export const SessionPhaseSchema: GenEnum<SessionPhase> = /*@__PURE__*/
   enumDesc(file_vis_access_v1_log, 1);
+
+/**
+ * @generated from enum vis.access.v1.HoldPhase
+ */
+export enum HoldPhase {
+  /**
+   * @generated from enum value: HOLD_PHASE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: HOLD_PHASE_PLACED = 1;
+   */
+  PLACED = 1,
+
+  /**
+   * @generated from enum value: HOLD_PHASE_RELEASED = 2;
+   */
+  RELEASED = 2,
+}
+
+/**
+ * Describes the enum vis.access.v1.HoldPhase.
+ */
+export const HoldPhaseSchema: GenEnum<HoldPhase> = /*@__PURE__*/
+  enumDesc(file_vis_access_v1_log, 2);
 

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vis/archive/v1/events.proto.
  */
 export const file_vis_archive_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Cht2aXMvYXJjaGl2ZS92MS9ldmVudHMucHJvdG8SDnZpcy5hcmNoaXZlLnYxIm4KClRpbWVXaW5kb3cSMAoEZnJvbRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIuCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASJRCg9FeHBvcnRlZFNlZ21lbnQSFwoDa2V5GAEgASgJQgq6SAdyBRABGIAEEiUKBnNoYTI1NhgCIAEoCUIVukgSchAyDl5bMC05YS1mXXs2NH0kIsUDCg1FeHBvcnRDcmVhdGVkEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhwKCWV4cG9ydF9pZBgCIAEoCUIJukgGcgQQARhAEhwKCWNhbWVyYV9pZBgDIAEoCUIJukgGcgQQARhAEjIKBndpbmRvdxgEIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIcCghncmFudF9pZBgFIAEoCUIKukgHcgUQARiAARIaCglhZ2VuY3lfaWQYBiABKAlCB7pIBHICGEASHAoIb2ZmaWNlcnMYByADKAlCCrpIB5IBBAgCEBASKgoLY2xpcF9zaGEyNTYYCCABKAlCFbpIEnIQMg5eWzAtOWEtZl17NjR9JBISCgpjbGlwX2J5dGVzGAkgASgEEj0KCHNlZ21lbnRzGAogAygLMh8udmlzLmFyY2hpdmUudjEuRXhwb3J0ZWRTZWdtZW50Qgq6SAeSAQQQ0IYDEhwKC3NpZ25pbmdfa2lkGAsgASgJQge6SARyAhhAEh8KDnJlbW90ZV9hZGRyZXNzGAwgASgJQge6SARyAhhAIqECCg5TZWdtZW50UmVtb3ZlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIcCgljYW1lcmFfaWQYAiABKAlCCbpIBnIEEAEYQBIXCgNrZXkYAyABKAlCCrpIB3IFEAEYgAQSMAoEc3BhbhgEIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIlCgZzaGEyNTYYBSABKAlCFbpIEnIQMg5eWzAtOWEtZl17NjR9JBIfCg5yZXRlbnRpb25fZGF5cxgGIAEoDUIHukgEKgIoHhIUCgxtYW5pZmVzdF9zZXEYByABKAQSGAoGcmVhc29uGAggASgJQgi6SAVyAxiAAiLkAQoOQXJjaGl2ZVJlZnVzZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESFwoEd2hhdBgCIAEoCUIJukgGcgQQARhAEhoKCWNhbWVyYV9pZBgDIAEoCUIHukgEcgIYQBIXCgRjb2RlGAQgASgJQgm6SAZyBBABGEASGQoHbWVzc2FnZRgFIAEoCUIIukgFcgMYgAQSGAoHYXJ0aWNsZRgGIAEoCUIHukgEcgIYIBIfCg5yZW1vdGVfYWRkcmVzcxgHIAEoCUIHukgEcgIYQCKnAQoMUmVjb3JkaW5nR2FwEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhwKCWNhbWVyYV9pZBgCIAEoCUIJukgGcgQQARhAEi8KA2dhcBgDIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIooBCg9SZWNvcmRpbmdIYWx0ZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESHAoJY2FtZXJhX2lkGAIgASgJQgm6SAZyBBABGEASGAoGcmVhc29uGAMgASgJQgi6SAVyAxiABBIPCgdyZXN1bWVkGAQgASgIIuEBCgpIb2xkUGxhY2VkEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhoKB2hvbGRfaWQYAiABKAlCCbpIBnIEEAEYQBIcCgljYW1lcmFfaWQYAyABKAlCCbpIBnIEEAEYQBIyCgZ3aW5kb3cYBCABKAsyGi52aXMuYXJjaGl2ZS52MS5UaW1lV2luZG93Qga6SAPIAQESGQoHY2FzZV9pZBgFIAEoCUIIukgFcgMYgAESGgoIZ3JhbnRfaWQYBiABKAlCCLpIBXIDGIABYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_common_v1_event]);
+  fileDesc("Cht2aXMvYXJjaGl2ZS92MS9ldmVudHMucHJvdG8SDnZpcy5hcmNoaXZlLnYxIm4KClRpbWVXaW5kb3cSMAoEZnJvbRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIuCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBASJRCg9FeHBvcnRlZFNlZ21lbnQSFwoDa2V5GAEgASgJQgq6SAdyBRABGIAEEiUKBnNoYTI1NhgCIAEoCUIVukgSchAyDl5bMC05YS1mXXs2NH0kIsUDCg1FeHBvcnRDcmVhdGVkEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhwKCWV4cG9ydF9pZBgCIAEoCUIJukgGcgQQARhAEhwKCWNhbWVyYV9pZBgDIAEoCUIJukgGcgQQARhAEjIKBndpbmRvdxgEIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIcCghncmFudF9pZBgFIAEoCUIKukgHcgUQARiAARIaCglhZ2VuY3lfaWQYBiABKAlCB7pIBHICGEASHAoIb2ZmaWNlcnMYByADKAlCCrpIB5IBBAgCEBASKgoLY2xpcF9zaGEyNTYYCCABKAlCFbpIEnIQMg5eWzAtOWEtZl17NjR9JBISCgpjbGlwX2J5dGVzGAkgASgEEj0KCHNlZ21lbnRzGAogAygLMh8udmlzLmFyY2hpdmUudjEuRXhwb3J0ZWRTZWdtZW50Qgq6SAeSAQQQ0IYDEhwKC3NpZ25pbmdfa2lkGAsgASgJQge6SARyAhhAEh8KDnJlbW90ZV9hZGRyZXNzGAwgASgJQge6SARyAhhAIqECCg5TZWdtZW50UmVtb3ZlZBIuCgRtZXRhGAEgASgLMhgudmlzLmNvbW1vbi52MS5FdmVudE1ldGFCBrpIA8gBARIcCgljYW1lcmFfaWQYAiABKAlCCbpIBnIEEAEYQBIXCgNrZXkYAyABKAlCCrpIB3IFEAEYgAQSMAoEc3BhbhgEIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIlCgZzaGEyNTYYBSABKAlCFbpIEnIQMg5eWzAtOWEtZl17NjR9JBIfCg5yZXRlbnRpb25fZGF5cxgGIAEoDUIHukgEKgIoHhIUCgxtYW5pZmVzdF9zZXEYByABKAQSGAoGcmVhc29uGAggASgJQgi6SAVyAxiAAiLkAQoOQXJjaGl2ZVJlZnVzZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESFwoEd2hhdBgCIAEoCUIJukgGcgQQARhAEhoKCWNhbWVyYV9pZBgDIAEoCUIHukgEcgIYQBIXCgRjb2RlGAQgASgJQgm6SAZyBBABGEASGQoHbWVzc2FnZRgFIAEoCUIIukgFcgMYgAQSGAoHYXJ0aWNsZRgGIAEoCUIHukgEcgIYIBIfCg5yZW1vdGVfYWRkcmVzcxgHIAEoCUIHukgEcgIYQCKnAQoMUmVjb3JkaW5nR2FwEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhwKCWNhbWVyYV9pZBgCIAEoCUIJukgGcgQQARhAEi8KA2dhcBgDIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIooBCg9SZWNvcmRpbmdIYWx0ZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESHAoJY2FtZXJhX2lkGAIgASgJQgm6SAZyBBABGEASGAoGcmVhc29uGAMgASgJQgi6SAVyAxiABBIPCgdyZXN1bWVkGAQgASgIIuEBCgpIb2xkUGxhY2VkEi4KBG1ldGEYASABKAsyGC52aXMuY29tbW9uLnYxLkV2ZW50TWV0YUIGukgDyAEBEhoKB2hvbGRfaWQYAiABKAlCCbpIBnIEEAEYQBIcCgljYW1lcmFfaWQYAyABKAlCCbpIBnIEEAEYQBIyCgZ3aW5kb3cYBCABKAsyGi52aXMuYXJjaGl2ZS52MS5UaW1lV2luZG93Qga6SAPIAQESGQoHY2FzZV9pZBgFIAEoCUIIukgFcgMYgAESGgoIZ3JhbnRfaWQYBiABKAlCCLpIBXIDGIABIqkCCgxIb2xkUmVsZWFzZWQSLgoEbWV0YRgBIAEoCzIYLnZpcy5jb21tb24udjEuRXZlbnRNZXRhQga6SAPIAQESGgoHaG9sZF9pZBgCIAEoCUIJukgGcgQQARhAEhwKCWNhbWVyYV9pZBgDIAEoCUIJukgGcgQQARhAEjIKBndpbmRvdxgEIAEoCzIaLnZpcy5hcmNoaXZlLnYxLlRpbWVXaW5kb3dCBrpIA8gBARIZCgdjYXNlX2lkGAUgASgJQgi6SAVyAxiAARIaCghncmFudF9pZBgGIAEoCUIIukgFcgMYgAESKAoUcmVsZWFzZWRfdW5kZXJfZ3JhbnQYByABKAlCCrpIB3IFEAEYgAESGgoGcmVhc29uGAggASgJQgq6SAdyBRABGIACYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_vis_common_v1_event]);
 
 /**
  * TimeWindow is a span of recorded time, `from` inclusive, `to` exclusive.
@@ -368,4 +368,64 @@ export type HoldPlaced = Message<"vis.archive.v1.HoldPlaced"> & {
  */
 export const HoldPlacedSchema: GenMessage<HoldPlaced> = /*@__PURE__*/
   messageDesc(file_vis_archive_v1_events, 7);
+
+/**
+ * HoldReleased: `vis.archive.hold.released` — a legal hold ended; past retention, its footage is
+ * removed by the next sweep. Released by the agency that placed it, under one of its grants; the
+ * releasing officers are the event's actor.
+ *
+ * @generated from message vis.archive.v1.HoldReleased
+ */
+export type HoldReleased = Message<"vis.archive.v1.HoldReleased"> & {
+  /**
+   * @generated from field: vis.common.v1.EventMeta meta = 1;
+   */
+  meta?: EventMeta | undefined;
+
+  /**
+   * @generated from field: string hold_id = 2;
+   */
+  holdId: string;
+
+  /**
+   * @generated from field: string camera_id = 3;
+   */
+  cameraId: string;
+
+  /**
+   * @generated from field: vis.archive.v1.TimeWindow window = 4;
+   */
+  window?: TimeWindow | undefined;
+
+  /**
+   * @generated from field: string case_id = 5;
+   */
+  caseId: string;
+
+  /**
+   * The grant the hold was tied to (exports), or "".
+   *
+   * @generated from field: string grant_id = 6;
+   */
+  grantId: string;
+
+  /**
+   * The grant the release was made under.
+   *
+   * @generated from field: string released_under_grant = 7;
+   */
+  releasedUnderGrant: string;
+
+  /**
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message vis.archive.v1.HoldReleased.
+ * Use `create(HoldReleasedSchema)` to create a new message.
+ */
+export const HoldReleasedSchema: GenMessage<HoldReleased> = /*@__PURE__*/
+  messageDesc(file_vis_archive_v1_events, 8);
 
