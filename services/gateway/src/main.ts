@@ -9,6 +9,7 @@ import { runService } from "@vis/runtime";
 import pkg from "../package.json" with { type: "json" };
 import { archiveConfig } from "./archive/archive-config.ts";
 import { ARCHIVE_STREAM } from "./archive/archive-events.ts";
+import { archiveEnabled } from "./archive/archive-store.ts";
 import { startArchive } from "./archive/start-archive.ts";
 import { busEvents, GATEWAY_STREAM } from "./bus/gateway-events.ts";
 import { gatewayConfig } from "./config.ts";
@@ -136,16 +137,15 @@ await runService({
       ? `rtmp://${config.play.host}:${await gateway.listenRtmp()}/live`
       : "";
     // recorded footage (issue #6, docs/decisions/0008): recorder, retention, playback, exports
-    const archive =
-      config.archive.dir === ""
-        ? undefined
-        : await startArchive({
-            ...{ config: config.archive, pull: config.pull, logger, bus, instanceId },
-            ...{ redis: store.redis, revoked, sessions: gateway.sessions, keys: () => keys?.jwks },
-            sources,
-            sessionEvents: sink.events,
-            refusalDelayMs: config.egress.refusalDelayMs,
-          });
+    const archive = !archiveEnabled(config.archive)
+      ? undefined
+      : await startArchive({
+          ...{ config: config.archive, pull: config.pull, logger, bus, instanceId },
+          ...{ redis: store.redis, revoked, sessions: gateway.sessions, keys: () => keys?.jwks },
+          sources,
+          sessionEvents: sink.events,
+          refusalDelayMs: config.egress.refusalDelayMs,
+        });
     const announce = () => {
       try {
         bus.publishCore(PRESENCE, GatewayPresenceSchema, {

@@ -1,10 +1,33 @@
-import { int, port, str } from "@vis/config";
+import { int, oneOf, port, str } from "@vis/config";
 
-/** The hub archive's settings (`VIS_ARCHIVE_DIR`, `VIS_ARCHIVE_CAMERAS`, …); dir "" = off. */
+/**
+ * The hub archive's settings (`VIS_ARCHIVE_DIR`, `VIS_ARCHIVE_STORE`, `VIS_ARCHIVE_CAMERAS`, …).
+ * The archive is on when `dir` is set (filesystem store) or `store` is `s3`.
+ */
 export const archiveConfig = {
   archive: {
-    /** Filesystem store root; "" turns the archive (recording, playback, exports) off. */
+    /** Filesystem store root; with store `fs`, "" turns the archive (recording, playback, exports) off. */
     dir: str("", { allowEmpty: true }),
+    /**
+     * Where segments, manifest records, holds and exports go: `fs` (the folder `dir`) or `s3`
+     * (an S3-compatible bucket). Several gateways must share it (one bucket, or `dir` on shared
+     * storage): any gateway may take a camera over, and plays read whatever the index names.
+     */
+    store: oneOf("fs", ["fs", "s3"]),
+    /** S3-compatible endpoint, `http(s)://host:port` (path-style requests). */
+    s3Endpoint: str("", { allowEmpty: true, pattern: /^https?:\/\/[^/\s]+\/?$/ }),
+    s3Bucket: str("", { allowEmpty: true, pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/ }),
+    s3Region: str("us-east-1", { pattern: /^[a-z0-9-]{1,32}$/ }),
+    s3AccessKeyId: str("", { allowEmpty: true }),
+    /** The secret access key itself (prefer `s3SecretFile`). */
+    s3SecretAccessKey: str("", { allowEmpty: true, secret: true }),
+    /** A file holding the secret access key (e.g. a mounted Kubernetes Secret). */
+    s3SecretFile: str("", { allowEmpty: true }),
+    /**
+     * One gateway records a camera at a time: it holds a Redis lease renewed every ttl/3 and stops
+     * recording as soon as it cannot renew; others try to take free cameras every ttl/3.
+     */
+    leaseTtlMs: int(15_000, 1_000, 600_000),
     /** Cameras recorded by the hub ("archived by the hub"), comma-separated. */
     cameras: str("", { allowEmpty: true, pattern: /^[A-Za-z0-9_,-]*$/ }),
     /** Operators' playback endpoint for cameras the hub does not record ("" = none). */

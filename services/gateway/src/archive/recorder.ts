@@ -27,6 +27,11 @@ export interface RecorderOptions {
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
   readonly events: Partial<RecorderEvents>;
+  /**
+   * Asked before each write (the recording lease): when false the segment is dropped, not stored —
+   * another gateway may already be recording this camera.
+   */
+  readonly mayWrite?: () => boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export class Recorder {
   #halted = false;
   segments = 0;
   bytes = 0;
+  /** Segments not written because the lease was no longer held. */
+  fenced = 0;
 
   constructor(options: RecorderOptions) {
     this.#o = options;
@@ -119,6 +126,10 @@ export class Recorder {
         this.#halted = true;
         ev.halted?.(this.camera, `disk full (${disk.freeBytes ?? "?"} bytes free): not recording`);
       }
+      return;
+    }
+    if (this.#o.mayWrite !== undefined && !this.#o.mayWrite()) {
+      this.fenced++;
       return;
     }
     try {

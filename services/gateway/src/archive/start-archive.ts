@@ -113,14 +113,14 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     announced = cameras.join(",");
     d.logger.info({ event: "archive_recording", owner, cameras }, "cameras recorded here");
   };
-  const lease = (camera: string, who = owner) =>
-    new RecordingLease({
+  const lease = (camera: string, who = owner): RecordingLease => {
+    const l: RecordingLease = new RecordingLease({
       redis: d.redis,
       camera,
       owner: who,
       ttlMs: c.leaseTtlMs,
       onLost: (cam, reason) => {
-        if (leases.get(cam)?.state !== "lost") return;
+        if (leases.get(cam) !== l) return;
         const r = recorders.get(cam);
         recorders.delete(cam);
         leases.delete(cam);
@@ -134,6 +134,8 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
         );
       },
     });
+    return l;
+  };
 
   const startRecorder = async (camera: string, held: RecordingLease): Promise<boolean> => {
     const source = catalog?.facts(camera)?.liveSource ?? (await d.sources.resolve(camera));
