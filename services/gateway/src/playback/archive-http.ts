@@ -62,6 +62,7 @@ const FLV_HEAD = {
  * - `GET /archive/exports/<id>.mp4|.json`, `GET /archive/keys` (the export JWKS)
  * - `POST /archive/holds?camera=&start=&end=&case=` — a legal hold for a case (action `retrieve`)
  * - `GET /archive/holds?camera=&start=&end=` — the holds on that window, in force and released
+ *   (a recorded grant of any action over the window)
  * - `POST /archive/holds/<camera>/<id>/release?reason=` — ends a hold; only the agency that placed
  *   it, under a `retrieve` grant covering the hold's window
  * - `DELETE|PUT|POST /archive/segments/<key>` — always refused (Art. 22(3)), and registered
@@ -506,7 +507,7 @@ export class ArchiveHttp {
     res: ServerResponse,
     camera: string,
   ): Promise<void> {
-    const { r } = await this.#authorize(req, url, camera, "view");
+    const { r } = await this.#authorize(req, url, camera, "any");
     const a = this.#d.archive;
     const [inForce, releases] = await Promise.all([a.holds(camera), a.releases(camera)]);
     const out = [];
