@@ -62,6 +62,7 @@ export class Gateway {
   readonly #server: Server;
   readonly #rtmp: NetServer | undefined;
   readonly #sockets = new Set<Socket | Duplex>();
+  readonly #mounted: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[] = [];
   readonly #reclaimer: MemoryReclaimer | undefined;
   readonly #hls: HlsPackagers;
   readonly #hlsSessions: HlsSessions;
@@ -160,7 +161,16 @@ export class Gateway {
     await Promise.all([closed, rtmpClosed, this.streams.close()]);
   }
 
+  /**
+   * Serves other routes on the play port (the archive's `/recorded/…` and `/archive/…`): each
+   * handler answers and returns true for its own paths, false for the rest.
+   */
+  mount(handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>): void {
+    this.#mounted.push(handler);
+  }
+
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const h of this.#mounted) if (await h(req, res)) return;
     let route: Route | undefined;
     try {
       route = parsePlayRoute(req, false);

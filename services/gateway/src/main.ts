@@ -146,6 +146,8 @@ await runService({
           sessionEvents: sink.events,
           refusalDelayMs: config.egress.refusalDelayMs,
         });
+    // recorded footage is also served on the play port, beside live
+    if (archive) gateway.mount((req, res) => archive.http.handle(req, res));
     const announce = () => {
       try {
         bus.publishCore(PRESENCE, GatewayPresenceSchema, {

@@ -81,7 +81,9 @@ describe("archive acts in the registration log", () => {
         VIS_ARCHIVE_MIN_FREE_MB: "1",
       },
     });
-    const listening = await gateway.waitForLog((l) => l.event === "archive_listening", 20_000);
+    await gateway.waitForLog((l) => l.event === "archive_listening", 20_000);
+    // the archive's routes are served on the play port, beside live
+    const listening = await gateway.waitForLog((l) => l.event === "play_listening", 20_000);
     archiveUrl = String(listening.url);
   });
 
