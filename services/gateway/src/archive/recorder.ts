@@ -85,6 +85,7 @@ export class Recorder {
   /** Where recording left off before this process (from the index): a later start is a gap. */
   resumeAfter(endMs: number): void {
     this.#lastEnd = endMs;
+    this.#segmenter.resumeAfter(endMs);
   }
 
   start(): void {

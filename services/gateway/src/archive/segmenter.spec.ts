@@ -10,10 +10,11 @@ const WALL = 1_764_400_000_000;
  * Ten 160 ms GOPs, cut into ≥ 300 ms segments. The first two arrive in one burst (a server's GOP
  * cache) at WALL + 330; the rest each 5 ms after its keyframe time: the clock base is WALL + 5.
  */
-function record(): CutSegment[] {
+function record(resumeAfter?: number): CutSegment[] {
   const d = new FlvDemuxer();
   let now = WALL + 330;
   const seg = new Segmenter(300, () => now);
+  if (resumeAfter !== undefined) seg.resumeAfter(resumeAfter);
   const bytes = stream(gops(10));
   const cut: number[] = [];
   let pos = 13;
@@ -72,6 +73,18 @@ describe("segmenter", () => {
       expect(m[0]).toMatchObject({ type: 9, ts: 0, key: true });
       expect(Math.max(...m.map((t) => t.ts))).toBe(280);
     }
+  });
+
+  it("after a takeover no segment starts before what the previous writer stored", () => {
+    // the previous gateway stored footage up to WALL + 200; the GOP cache replays from WALL + 5
+    const segs = record(WALL + 200);
+    expect(segs.map((s) => [s.startMs - WALL, s.endMs - WALL])).toEqual([
+      [200, 325],
+      [325, 645],
+      [645, 965],
+      [965, 1285],
+      [1285, 1605],
+    ]);
   });
 });
 

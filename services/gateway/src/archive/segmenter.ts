@@ -65,6 +65,16 @@ export class Segmenter {
     return out;
   }
 
+  /**
+   * Footage up to `endMs` is already stored (by this recorder's earlier run, or by another gateway
+   * before a takeover): no segment starts before it. A server's GOP cache replays up to one GOP the
+   * previous writer may have stored; that first segment is labelled from `endMs`, as after an
+   * upstream restart, so spans never overlap.
+   */
+  resumeAfter(endMs: number): void {
+    this.#lastEnd = Math.max(this.#lastEnd, endMs);
+  }
+
   /** Ends the run (upstream lost or recorder stopping): the open segment, if any. */
   flush(): CutSegment | undefined {
     const s = this.#firstTs >= 0 ? this.#close(this.#lastTs + 40) : undefined;

@@ -353,7 +353,15 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       await http.close();
       // the last segment is stored while the lease is still held, then the lease is given up
       await Promise.all([...recorders.values()].map((r) => r.stop()));
-      await Promise.all([...leases.values()].map((l) => l.release().catch(() => undefined)));
+      await Promise.all(
+        [...leases.values()].map(async (l) => {
+          await l.release().catch(() => undefined);
+          d.logger.info(
+            { event: "archive_lease_released", camera: l.camera, owner },
+            "recording lease released",
+          );
+        }),
+      );
       recorders.clear();
       leases.clear();
       health?.close();
