@@ -197,6 +197,35 @@ describe("archive acts in the registration log", () => {
     });
     expect(after.body.holds).toEqual([{ hold: placed.body.hold, release: ok.body.release }]);
 
+    // the same through the CLI, as an officer would read it
+    const cli = await runToExit({
+      entry: join(repoRoot(), "tools", "cli", "src", "main.ts"),
+      args: [
+        ...["archive", "holds", "--url", archiveUrl, "--token", mine.token, "--camera", "cam-a"],
+        ...["--start", String(t1), "--end", String(t2), "--json"],
+      ],
+      timeoutMs: 60_000,
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(after.body.holds);
+    const noReason = await runToExit({
+      entry: join(repoRoot(), "tools", "cli", "src", "main.ts"),
+      args: [
+        "archive",
+        "release",
+        hold.id,
+        "--url",
+        archiveUrl,
+        "--token",
+        mine.token,
+        "--camera",
+        "cam-a",
+      ],
+      timeoutMs: 60_000,
+    });
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/--reason/);
+
     const held = await until(
       "placement and release in the log",
       async () => {

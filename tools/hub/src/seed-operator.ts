@@ -21,8 +21,8 @@ async function once(create: () => Promise<unknown>): Promise<boolean> {
 /**
  * Registers the simulated operator the way a real one would be: a district police agency and its
  * station, a private operator, its recorder as an opted-in private system in service (site category
- * 11, 30-day retention, signage), and one camera per simulated camera with its live RTMP source and
- * the recorder's playback template. Returns how many records were new.
+ * 11, 30-day retention, signage), and one camera per simulated camera with its live RTMP source;
+ * the first is archived by the hub, the others name the recorder's playback template. Returns how many records were new.
  */
 export async function seedSimulatedOperator(
   registryAddress: string,
@@ -90,7 +90,7 @@ export async function seedSimulatedOperator(
         actor: ACTOR,
       }),
     );
-    for (const cam of cameras) {
+    for (const [i, cam] of cameras.entries()) {
       await add(() =>
         client.createCamera({
           camera: {
@@ -101,7 +101,12 @@ export async function seedSimulatedOperator(
             publicPlace: true,
             signage: true,
             liveSources: [{ url: cam.rtmpUrl }],
-            playback: { source: { case: "urlTemplate", value: cam.playbackUrlTemplate } },
+            // the first camera is recorded by the hub's archive, the others play back from the
+            // operator's recorder (pull-through)
+            playback:
+              i === 0
+                ? { source: { case: "archivedByHub", value: true } }
+                : { source: { case: "urlTemplate", value: cam.playbackUrlTemplate } },
           },
           actor: ACTOR,
         }),

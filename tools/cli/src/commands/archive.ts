@@ -11,12 +11,14 @@ import {
 import { VisError } from "@vis/errors";
 import { flagString, type ParsedArgs } from "../args.ts";
 import type { Output } from "../output.ts";
+import { HOLDS_USAGE, runHoldCommand } from "./archive-holds.ts";
 
 export const ARCHIVE_USAGE = `  archive verify CLIP MANIFEST --keys FILE|URL
                                          check an exported clip against its signed manifest (hub JWKS
                                          from a file or the gateway's /archive/keys); names each problem
   archive chain DIR CAMERA               re-check a camera's hash-chained manifest and every stored
-                                         segment in a filesystem archive; names the first bad record`;
+                                         segment in a filesystem archive; names the first bad record
+${HOLDS_USAGE}`;
 
 async function loadKeys(where: string): Promise<ExportJwks> {
   if (/^https?:\/\//.test(where)) {
@@ -99,6 +101,8 @@ export async function runArchiveCommand(
     );
     return problems.length === 0 ? 0 : 1;
   }
+  const held = await runHoldCommand(args, out);
+  if (held !== undefined) return held;
   throw new VisError("invalid_argument", `unknown archive command "${sub ?? ""}"; see vis help`, {
     field: "command",
   });
