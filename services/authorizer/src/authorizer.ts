@@ -465,16 +465,18 @@ export class Authorizer {
   ): Promise<{ index: number; allowed: boolean }> {
     const g = await this.d.projection.grant(e.grantId);
     const allowed = g !== undefined && actionName(g.grant.action) !== "view" && !g.revoked;
-    const appended = await this.d.append(`exp-${exportId}`, { case: "exported", value: e });
-    await this.d.projection.apply(appended.index, appended.entry, true);
-    return { index: appended.index, allowed };
+    const index = await this.registerFact(`exp-${exportId}`, { case: "exported", value: e });
+    return { index, allowed };
   }
 
   /**
-   * Registers a fact another service already acted on (an archive removal, a legal hold, a refused
-   * change): appended once per `id` (a redelivered fact finds its entry), then projected.
+   * Registers a fact another service already acted on (an export, an archive removal, a legal
+   * hold, a refused change): appended once per `id` — a fact reported again, even long after (a
+   * reporter's outbox retrying), finds its entry — then projected.
    */
   async registerFact(id: string, body: EntryBody): Promise<number> {
+    const known = await this.d.projection.factIndex(id);
+    if (known !== undefined) return known;
     const appended = await this.d.append(id, body);
     await this.d.projection.apply(appended.index, appended.entry, true);
     return appended.index;

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { connectBus } from "@vis/bus";
+import { type Bus, connectBus } from "@vis/bus";
 import { Outcome } from "@vis/proto/vis/access/v1/decision_pb";
 import { HoldPhase } from "@vis/proto/vis/access/v1/log_pb";
 import { Action, AgencyKind, AgencyLevel, Mode } from "@vis/proto/vis/access/v1/request_pb";
@@ -301,6 +302,15 @@ describe("archive acts in the registration log", () => {
     const events = archiveBusEvents(bus, "gw-aged", (err) => failures.push(err));
     for (const r of removed) events.segmentRemoved(r, 30);
     for (const r of removed) events.segmentRemoved(r, 30); // a redelivery registers nothing new
+    // reported again past JetStream's duplicate window (another message id): still one entry each
+    const late = archiveBusEvents(
+      {
+        publish: (e, v, o) => bus.publish(e, v, { ...o, msgId: `late-${randomUUID()}` }),
+      } as Pick<Bus, "publish"> as Bus,
+      "gw-aged",
+      (err) => failures.push(err),
+    );
+    for (const r of removed) late.segmentRemoved(r, 30);
     const logged = await until(
       "every removal in the log",
       async () => {
@@ -309,7 +319,7 @@ describe("archive acts in the registration log", () => {
       },
       20_000,
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2000));
     const all = await entries("segmentRemoved");
     expect(failures).toEqual([]);
     expect(all.length).toBe(removed.length);

@@ -24,6 +24,8 @@ const k = {
   active: `${P}:active`,
   applied: `${P}:applied`,
   ix: (dim: string, value: string) => `${P}:ix:${dim}:${value}`,
+  /** Entry id → index, for facts registered on another service's report (exactly once). */
+  fact: `${P}:facts`,
 };
 
 /** Writes `fields` into hash KEYS[1] only when ARGV[1] (an entry index) is newer than its `index`. */
@@ -70,6 +72,12 @@ export class Projection {
   /** True (once) when this process already applied entry `index`. */
   takeAppliedHere(index: number): boolean {
     return this.appliedHere.delete(index);
+  }
+
+  /** The index of the fact registered under entry id `id`, if it is registered. */
+  async factIndex(id: string): Promise<number | undefined> {
+    const v = await this.redis.hget(k.fact, id);
+    return v === null ? undefined : Number(v);
   }
 
   async apply(index: number, e: LogEntry, here = false): Promise<void> {
@@ -127,6 +135,7 @@ export class Projection {
       case "session":
       case "exported": {
         const v = body.value;
+        if (body.case === "exported") m.hsetnx(k.fact, e.id, String(index));
         ix.push(["agency", v.agencyId], ["officer", v.viewer], ["camera", v.cameraId]);
         break;
       }
@@ -136,6 +145,7 @@ export class Projection {
       case "held":
       case "segmentRemoved":
       case "changeRefused": {
+        m.hsetnx(k.fact, e.id, String(index));
         const f = facets(e);
         for (const a of f.agencies) ix.push(["agency", a]);
         for (const o of f.officers) ix.push(["officer", o]);
