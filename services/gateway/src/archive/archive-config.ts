@@ -48,5 +48,12 @@ export const archiveConfig = {
     port: port(0),
     /** PKCS#8 PEM file of the Ed25519 export-signing key; "" = a key made at start (dev only). */
     exportKeyFile: str("", { allowEmpty: true }),
+    /**
+     * Recorded HTTP-FLV plays: this much media (ms) is sent at once so the player starts and fills
+     * its buffer, the rest at real time (HLS and MP4 are files, not paced).
+     */
+    paceLeadMs: int(4_000, 0, 60_000),
+    /** A recorded HLS session (grant, viewer, camera) ends this long after its last request. */
+    hlsIdleMs: int(12_000, 1_000, 600_000),
   },
 } as const;

@@ -326,6 +326,8 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     refusalDelayMs: d.refusalDelayMs,
     sessionEvents: d.sessionEvents,
     events: bus,
+    paceLeadMs: c.paceLeadMs,
+    hlsIdleMs: c.hlsIdleMs,
   });
   const port = await http.listen(c.host, c.port);
   d.logger.info(

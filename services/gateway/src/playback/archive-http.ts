@@ -11,9 +11,11 @@ import type {
 import { CAMERA_ID, checkWindow } from "@vis/archive";
 import { httpErrorBody, VisError } from "@vis/errors";
 import type { GatewayEvents } from "../gateway.ts";
+import { HlsSessions } from "../sessions/hls-sessions.ts";
 import type { PlayProtocol } from "../sessions/play-authorizer.ts";
 import type { EndReason, SessionRegistry } from "../sessions/session-registry.ts";
 import { createExport, exportClipKey, exportManifestKey } from "./exports.ts";
+import { paced } from "./pacer.ts";
 import type {
   RecordedAuthorizerPort,
   RecordedGrant,
@@ -43,7 +45,17 @@ export interface ArchiveHttpDeps {
   readonly refusalDelayMs?: number;
   readonly sessionEvents?: Partial<GatewayEvents>;
   readonly events?: Partial<ArchiveEvents>;
+  /**
+   * Recorded HTTP-FLV is paced: this much media (ms of timestamps) goes at once so the player
+   * starts and fills its buffer, the rest at real time (default 4000). HLS and MP4 are files.
+   */
+  readonly paceLeadMs?: number;
+  /** A recorded HLS session ends this long after its last request (default 12 000 ms). */
+  readonly hlsIdleMs?: number;
 }
+
+const PACE_LEAD_MS = 4000;
+const HLS_IDLE_MS = 12_000;
 
 const FLV_HEAD = {
   "content-type": "video/x-flv",
@@ -71,9 +83,17 @@ export class ArchiveHttp {
   readonly #d: ArchiveHttpDeps;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  /** Recorded HLS sessions: (grant, viewer address, camera) from the first request until idle. */
+  readonly #hls: HlsSessions;
 
   constructor(deps: ArchiveHttpDeps) {
     this.#d = deps;
+    this.#hls = new HlsSessions(
+      deps.sessions,
+      deps.hlsIdleMs ?? HLS_IDLE_MS,
+      (s) => deps.sessionEvents?.sessionStarted?.(s),
+      (s, reason) => deps.sessionEvents?.sessionEnded?.(s, reason, new Date()),
+    );
   }
 
   /** Serves `req` if its path is the archive's; false otherwise (for mounting in another router). */
@@ -135,6 +155,7 @@ export class ArchiveHttp {
   }
 
   async close(): Promise<void> {
+    this.#hls.close();
     const s = this.#server;
     if (!s) return;
     const closed = new Promise<void>((r) => s.close(() => r()));
@@ -263,6 +284,8 @@ export class ArchiveHttp {
     url: URL,
     camera: string,
     action: RecordedRequest["action"],
+    /** False for requests of an HLS session: its session limit is checked when it opens. */
+    newSession = true,
   ): Promise<{ grant: RecordedGrant; r: RecordedRequest }> {
     if (!CAMERA_ID.test(camera)) {
       throw new VisError("invalid_argument", "camera id must match [A-Za-z0-9_-]{1,64}", {
@@ -279,7 +302,9 @@ export class ArchiveHttp {
     };
     const g = await this.#d.authorizer.authorize(r);
     if (g instanceof VisError) throw g;
-    const refused = this.#d.sessions.check(g);
+    const refused = this.#d.sessions.check(
+      newSession ? g : { ...g, sessionLimit: Number.POSITIVE_INFINITY },
+    );
     if (refused) throw refused;
     return { grant: g, r };
   }
@@ -354,19 +379,27 @@ export class ArchiveHttp {
     });
     // wall-clock time of the first frame (timestamp 0 of the answer), for players and checks
     res.writeHead(200, { ...FLV_HEAD, "x-vis-first-frame": String(cutter.startWall ?? r.fromMs) });
+    const out = paced(resume(first.value, it), {
+      leadMs: this.#d.paceLeadMs ?? PACE_LEAD_MS,
+      signal: abort.signal,
+    });
     try {
-      for (let c: IteratorResult<Buffer> = first; !c.done; c = await it.next()) {
-        bytes += c.value.length;
-        if (!res.write(c.value)) await new Promise((ok) => res.once("drain", ok));
+      for await (const c of out) {
+        bytes += c.length;
+        if (!res.write(c)) await drained(res);
         if (res.destroyed) break;
       }
-      res.end();
+      if (!res.destroyed) res.end();
     } finally {
       done("viewer_left");
     }
   }
 
-  /** HLS VOD: one entry per hub segment in the window (pull-through: one entry for the window). */
+  /**
+   * HLS VOD: one entry per hub segment in the window (pull-through: one entry for the window). A
+   * window starting inside a segment joins that segment's rest to the next one: each entry must
+   * hold a keyframe at or after its start, and the segment's own keyframe is before the window.
+   */
   async #pieces(
     camera: string,
     fromMs: number,
@@ -374,10 +407,15 @@ export class ArchiveHttp {
   ): Promise<{ fromMs: number; toMs: number }[]> {
     if (!this.#d.locator.archivedByHub(camera)) return [{ fromMs, toMs }];
     const plan = await this.#d.archive.plan(camera, fromMs, toMs);
-    return plan.segments.map((s) => ({
+    const pieces = plan.segments.map((s) => ({
       fromMs: Math.max(fromMs, s.startMs),
       toMs: Math.min(toMs, s.endMs),
     }));
+    const [head, next] = [plan.segments[0], pieces[1]];
+    if (head !== undefined && head.startMs < fromMs && next !== undefined) {
+      pieces.splice(0, 2, { fromMs, toMs: next.toMs });
+    }
+    return pieces;
   }
 
   async #hlsPlaylist(
@@ -386,20 +424,17 @@ export class ArchiveHttp {
     res: ServerResponse,
     camera: string,
   ): Promise<void> {
-    const { grant, r } = await this.#authorize(req, url, camera, "view");
+    const { grant, r } = await this.#authorize(req, url, camera, "view", false);
     const pieces = await this.#pieces(camera, r.fromMs, r.toMs);
     if (pieces.length === 0)
       throw new VisError("not_found", `nothing recorded for ${camera} in this window`, {
         field: "start",
       });
-    const done = this.#session(
-      grant,
+    const touched = this.#hls.touch(grant, {
       camera,
-      "hls",
-      req,
-      () => 0,
-      () => undefined,
-    );
+      remoteAddress: req.socket.remoteAddress ?? "",
+    });
+    if (touched instanceof VisError) throw touched;
     const q = `start=${r.fromMs}&end=${r.toMs}&token=${encodeURIComponent(r.token ?? "")}`;
     const target = Math.ceil(Math.max(...pieces.map((p) => p.toMs - p.fromMs)) / 1000);
     const lines = [
@@ -416,13 +451,13 @@ export class ArchiveHttp {
     });
     lines.push("#EXT-X-ENDLIST", "");
     const body = lines.join("\n");
+    this.#hls.addBytes(touched.key, Buffer.byteLength(body));
     res.writeHead(200, {
       "content-type": "application/vnd.apple.mpegurl",
       "content-length": Buffer.byteLength(body),
       "cache-control": "no-store",
     });
     res.end(body);
-    done("viewer_left");
   }
 
   async #hlsPiece(
@@ -432,15 +467,28 @@ export class ArchiveHttp {
     camera: string,
     n: number,
   ): Promise<void> {
-    const { r } = await this.#authorize(req, url, camera, "view");
+    const { grant, r } = await this.#authorize(req, url, camera, "view", false);
     const piece = (await this.#pieces(camera, r.fromMs, r.toMs))[n];
     if (piece === undefined)
       throw new VisError("not_found", "no such HLS segment", { field: "path" });
+    // the viewer plays this piece for its duration: the session is not idle before that
+    const touched = this.#hls.touch(
+      grant,
+      { camera, remoteAddress: req.socket.remoteAddress ?? "" },
+      piece.toMs - piece.fromMs,
+    );
+    if (touched instanceof VisError) throw touched;
     const ts = await remux(
       windowFlv(this.#d.archive, this.#d.locator, camera, piece.fromMs, piece.toMs),
       "mpegts",
       this.#d.ffmpegPath,
     );
+    // revoked or expired while remuxing: nothing is sent
+    if (!this.#hls.has(touched.key)) {
+      const refused = this.#d.sessions.check({ ...grant, sessionLimit: Number.POSITIVE_INFINITY });
+      if (refused) throw refused;
+    }
+    this.#hls.addBytes(touched.key, ts.length);
     res.writeHead(200, {
       "content-type": "video/mp2t",
       "content-length": ts.length,
@@ -596,6 +644,29 @@ export class ArchiveHttp {
       { field: "key", article: "Art. 22(3)" },
     );
   }
+}
+
+/** The first item of an iterator, then the rest of it. */
+async function* resume<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  try {
+    yield first;
+    for (let c = await rest.next(); !c.done; c = await rest.next()) yield c.value;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** Resolves when `res` can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((ok) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      ok();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -36,18 +36,27 @@ export class HlsSessions {
     this.#sweeper.unref();
   }
 
-  /** The session this request belongs to (opened now if new), or why it is refused. */
-  touch(grant: PlayGrant, request: PlayRequest): { key: string } | VisError {
+  /**
+   * The session this request belongs to (opened now if new), or why it is refused. `busyMs`: the
+   * viewer is busy with what this request returns for that long (a recorded segment's duration),
+   * so the idle time counts from then.
+   */
+  touch(
+    grant: PlayGrant,
+    request: Pick<PlayRequest, "camera" | "remoteAddress">,
+    busyMs = 0,
+  ): { key: string } | VisError {
     const key = `${grant.grantId}|${request.remoteAddress}|${request.camera}`;
+    const seen = Date.now() + Math.max(0, busyMs);
     const existing = this.#entries.get(key);
     if (existing) {
-      existing.lastSeen = Date.now();
+      existing.lastSeen = Math.max(existing.lastSeen, seen);
       return { key };
     }
     const refused = this.#registry.check(grant);
     if (refused) return refused;
     const entry: Entry = {
-      lastSeen: Date.now(),
+      lastSeen: seen,
       bytes: 0,
       session: this.#registry.open(
         {
@@ -63,6 +72,11 @@ export class HlsSessions {
     this.#entries.set(key, entry);
     this.#onStart(entry.session);
     return { key };
+  }
+
+  /** True while the session `key` lasts (not idle, not kicked). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
   }
 
   addBytes(key: string, n: number): void {
