@@ -16,6 +16,7 @@ import { archiveBusEvents } from "./archive-events.ts";
 import { openStore, storeChoice } from "./archive-store.ts";
 import { HealthGapReporter } from "./gap-reporter.ts";
 import { Recorder } from "./recorder.ts";
+import { LeaseDeferral, preferredRecorder, RecorderRing, type RingRedis } from "./recorder-ring.ts";
 import { type LeaseRedis, RecordingLease } from "./recording-lease.ts";
 import { RegistryCatalog } from "./registry-catalog.ts";
 
@@ -35,7 +36,7 @@ export interface ArchiveDeps {
   readonly logger: ArchiveLogger;
   readonly bus: Bus;
   /** The time index and the recording leases. */
-  readonly redis: IndexRedis & LeaseRedis;
+  readonly redis: IndexRedis & LeaseRedis & RingRedis;
   readonly instanceId: string;
   /** The gateway's live sources: the recorder pulls the same URL. */
   readonly sources: SourceResolver;
@@ -105,6 +106,8 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   /** Cameras without a live source, skipped until the next registry refresh. */
   const noSource = new Set<string>();
   const known = new Set<string>(configured);
+  const ring = new RecorderRing(d.redis, owner, c.leaseTtlMs);
+  const deferral = new LeaseDeferral(c.leaseTtlMs);
   let closing = false;
   let announced = "";
   const announce = () => {
@@ -197,12 +200,12 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   };
 
   /** Takes a free camera's lease and starts its recorder; false when another gateway holds it. */
-  const tryRecord = async (camera: string): Promise<void> => {
+  const tryRecord = async (camera: string): Promise<boolean> => {
     const l = lease(camera);
-    if (!(await l.acquire())) return;
+    if (!(await l.acquire())) return false;
     if (closing) {
       await l.release();
-      return;
+      return true;
     }
     leases.set(camera, l);
     d.logger.info({ event: "archive_lease_acquired", camera, owner }, "recording lease acquired");
@@ -215,6 +218,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
         await l.release().catch(() => undefined);
       }
     }
+    return true;
   };
 
   const wantedCameras = () =>
@@ -222,15 +226,26 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
 
   /**
    * Cameras now marked "archived by the hub": takes the free ones (another gateway records the
-   * rest); stops recording, and releases, the ones no longer marked.
+   * rest) — at once where this gateway ranks first among the live recorders, after a ttl elsewhere;
+   * stops recording, and releases, the ones no longer marked.
    */
   const reconcile = async (): Promise<void> => {
     const wanted = wantedCameras();
+    const members = await ring.beat().catch((err: unknown) => {
+      d.logger.warn({ err, event: "archive_ring_failed" }, "could not announce this recorder");
+      return undefined;
+    });
     for (const cam of wanted) {
       if (closing) return;
-      if (leases.has(cam) || noSource.has(cam)) continue;
+      if (leases.has(cam) || noSource.has(cam)) {
+        deferral.clear(cam);
+        continue;
+      }
+      const preferred = members === undefined ? owner : (preferredRecorder(cam, members) ?? owner);
+      if (!deferral.mayTry(cam, preferred === owner, Date.now())) continue;
       try {
-        await tryRecord(cam);
+        if (await tryRecord(cam)) deferral.clear(cam);
+        else deferral.heldElsewhere(cam, Date.now());
       } catch (err) {
         d.logger.warn({ err, event: "archive_lease_failed", camera: cam }, "could not take lease");
       }
@@ -353,7 +368,9 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       clearInterval(leaseTimer);
       await ticking;
       await http.close();
-      // the last segment is stored while the lease is still held, then the lease is given up
+      // leave the ring first (the others rank without this gateway), store the last segment while
+      // the lease is still held, then give the lease up
+      await ring.leave().catch(() => undefined);
       await Promise.all([...recorders.values()].map((r) => r.stop()));
       await Promise.all(
         [...leases.values()].map(async (l) => {
