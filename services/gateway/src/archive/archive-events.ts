@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HoldRelease, LegalHold, ManifestRecord, SignedExportManifest } from "@vis/archive";
-import { type Bus, defineEvent, type StreamSpec } from "@vis/bus";
+import { type Bus, defineEvent, type EventType, type StreamSpec } from "@vis/bus";
 import type { VisError } from "@vis/errors";
 import {
   ArchiveRefusedSchema,
@@ -12,6 +13,7 @@ import {
   RecordingHaltedSchema,
   SegmentRemovedSchema,
 } from "@vis/proto/vis/archive/v1/events_pb";
+import type { ArchiveOutbox } from "./outbox.ts";
 
 /** Exports, removals, refusals, gaps: kept (the registration log and retention evidence). */
 export const ARCHIVE_STREAM: StreamSpec = {
@@ -42,11 +44,19 @@ export const recordingHalted = ev("vis.archive.recording.halted", RecordingHalte
 export const holdPlaced = ev("vis.archive.hold.placed", HoldPlacedSchema);
 export const holdReleased = ev("vis.archive.hold.released", HoldReleasedSchema);
 
-/** Publishes the archive's facts on JetStream; failures go to `onError` (logged), never thrown. */
+/** Events the registration log must receive: sent through the outbox when there is one. */
+export const REGISTERED_EVENTS = [exportCreated, segmentRemoved, holdPlaced, holdReleased];
+
+/**
+ * Publishes the archive's facts on JetStream; failures go to `onError` (logged), never thrown.
+ * With `outbox`, the facts the registration log needs (exports, removals, holds) are kept in it
+ * until JetStream acknowledges them; refusals, gaps and halts are published once.
+ */
 export function archiveBusEvents(
   bus: Bus,
   instanceId: string,
   onError: (err: unknown, what: string) => void,
+  outbox?: ArchiveOutbox,
 ) {
   const meta = (id?: string, time = new Date(), agencyId = "", personIds: string[] = []) => ({
     id: id ?? randomBytes(16).toString("hex"),
@@ -55,43 +65,47 @@ export function archiveBusEvents(
     sourceInstance: instanceId,
   });
   const send = (what: string, p: Promise<unknown>) => void p.catch((err) => onError(err, what));
+  /** A fact for the registration log; its `meta.id` is the message id. */
+  const register = <D extends DescMessage>(
+    what: string,
+    event: EventType<D>,
+    value: MessageInitShape<D> & { meta: { id: string } },
+  ) =>
+    send(
+      what,
+      outbox === undefined ? bus.publish(event, value) : outbox.send(event, value.meta.id, value),
+    );
   const span = (fromMs: number, toMs: number) => ({
     from: timestampFromMs(fromMs),
     to: timestampFromMs(toMs),
   });
   return {
     exportCreated: (m: SignedExportManifest, remoteAddress: string) =>
-      send(
-        "export.created",
-        bus.publish(exportCreated, {
-          meta: meta(m.exportId, new Date(m.createdAt), m.agencyId, [...m.officers]),
-          exportId: m.exportId,
-          cameraId: m.camera,
-          window: span(m.window.fromMs, m.window.toMs),
-          grantId: m.grantId,
-          agencyId: m.agencyId,
-          officers: [...m.officers],
-          clipSha256: m.clip.sha256,
-          clipBytes: BigInt(m.clip.bytes),
-          segments: m.segments.map((s) => ({ key: s.key, sha256: s.sha256 })),
-          signingKid: m.signature.kid,
-          remoteAddress,
-        }),
-      ),
+      register("export.created", exportCreated, {
+        meta: meta(m.exportId, new Date(m.createdAt), m.agencyId, [...m.officers]),
+        exportId: m.exportId,
+        cameraId: m.camera,
+        window: span(m.window.fromMs, m.window.toMs),
+        grantId: m.grantId,
+        agencyId: m.agencyId,
+        officers: [...m.officers],
+        clipSha256: m.clip.sha256,
+        clipBytes: BigInt(m.clip.bytes),
+        segments: m.segments.map((s) => ({ key: s.key, sha256: s.sha256 })),
+        signingKid: m.signature.kid,
+        remoteAddress,
+      }),
     segmentRemoved: (r: ManifestRecord, retentionDays: number) =>
-      send(
-        "segment.removed",
-        bus.publish(segmentRemoved, {
-          meta: meta(`${r.camera}:${r.seq}`, new Date(r.at)),
-          cameraId: r.camera,
-          key: r.key,
-          span: span(r.startMs, r.endMs),
-          sha256: r.sha256,
-          retentionDays,
-          manifestSeq: BigInt(r.seq),
-          reason: r.reason.slice(0, 256),
-        }),
-      ),
+      register("segment.removed", segmentRemoved, {
+        meta: meta(`${r.camera}:${r.seq}`, new Date(r.at)),
+        cameraId: r.camera,
+        key: r.key,
+        span: span(r.startMs, r.endMs),
+        sha256: r.sha256,
+        retentionDays,
+        manifestSeq: BigInt(r.seq),
+        reason: r.reason.slice(0, 256),
+      }),
     refused: (what: string, camera: string, e: VisError, remoteAddress: string) =>
       send(
         "request.refused",
@@ -116,31 +130,25 @@ export function archiveBusEvents(
         }),
       ),
     holdPlaced: (h: LegalHold, agencyId: string, officers: readonly string[]) =>
-      send(
-        "hold.placed",
-        bus.publish(holdPlaced, {
-          meta: meta(`hold:${h.id}`, new Date(h.placedAt), agencyId, [...officers]),
-          holdId: h.id,
-          cameraId: h.camera,
-          window: span(h.fromMs, h.toMs),
-          caseId: h.caseId,
-          grantId: h.grantId,
-        }),
-      ),
+      register("hold.placed", holdPlaced, {
+        meta: meta(`hold:${h.id}`, new Date(h.placedAt), agencyId, [...officers]),
+        holdId: h.id,
+        cameraId: h.camera,
+        window: span(h.fromMs, h.toMs),
+        caseId: h.caseId,
+        grantId: h.grantId,
+      }),
     holdReleased: (h: LegalHold, r: HoldRelease) =>
-      send(
-        "hold.released",
-        bus.publish(holdReleased, {
-          meta: meta(`hold:${h.id}:released`, new Date(r.releasedAt), r.agencyId, [...r.officers]),
-          holdId: h.id,
-          cameraId: h.camera,
-          window: span(h.fromMs, h.toMs),
-          caseId: h.caseId,
-          grantId: h.grantId,
-          releasedUnderGrant: r.grantId,
-          reason: r.reason,
-        }),
-      ),
+      register("hold.released", holdReleased, {
+        meta: meta(`hold:${h.id}:released`, new Date(r.releasedAt), r.agencyId, [...r.officers]),
+        holdId: h.id,
+        cameraId: h.camera,
+        window: span(h.fromMs, h.toMs),
+        caseId: h.caseId,
+        grantId: h.grantId,
+        releasedUnderGrant: r.grantId,
+        reason: r.reason,
+      }),
     halted: (camera: string, reason: string, resumed: boolean) =>
       send(
         "recording.halted",
