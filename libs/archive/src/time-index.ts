@@ -59,6 +59,19 @@ export class TimeIndex {
     return keys.map(parseSegmentKey).filter((r): r is SegmentRef => r !== undefined);
   }
 
+  /** The camera's latest indexed segment (where recording left off), without reading the rest. */
+  async last(camera: string): Promise<SegmentRef | undefined> {
+    const [key] = await this.#redis.zrevrangebyscore(
+      this.#prefix + camera,
+      "+inf",
+      "-inf",
+      "LIMIT",
+      0,
+      1,
+    );
+    return key === undefined ? undefined : parseSegmentKey(key);
+  }
+
   /** Rewrites a camera's set from the store's listing; returns how many segments it holds. */
   async rebuild(store: SegmentStore, camera: string): Promise<number> {
     const set = this.#prefix + camera;

@@ -189,7 +189,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       },
     });
     // where recording left off — also when another gateway wrote it (the store and index are shared)
-    const last = (await index.all(camera)).at(-1);
+    const last = await index.last(camera);
     if (last) r.resumeAfter(last.endMs);
     if (closing || leases.get(camera) !== held || !held.held()) return false;
     r.start();
