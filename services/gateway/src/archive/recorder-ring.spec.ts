@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { LeaseDeferral, preferredRecorder, RecorderRing, type RingRedis } from "./recorder-ring.ts";
+import {
+  LeaseDeferral,
+  leaseHolders,
+  preferredRecorder,
+  RecorderRing,
+  type RingRedis,
+} from "./recorder-ring.ts";
 
 /** A sorted set with the four commands the ring uses. */
 class FakeZset implements RingRedis {
@@ -27,6 +33,9 @@ class FakeZset implements RingRedis {
       .filter(([, s]) => s > floor)
       .sort((a, b) => a[1] - b[1])
       .map(([m]) => m);
+  }
+  async mget(keys: string[]) {
+    return keys.map(() => null);
   }
 }
 
@@ -70,19 +79,39 @@ describe("recorder ring", () => {
 });
 
 describe("lease deferral", () => {
-  it("the preferred gateway tries at once; another only after waiting a ttl", () => {
+  it("the preferred gateway tries a free camera at once; another only after it stayed free a ttl", () => {
     const d = new LeaseDeferral(15_000);
-    expect(d.mayTry("cam-001", true, 0)).toBe(true);
-    expect(d.mayTry("cam-002", false, 0)).toBe(false);
-    expect(d.mayTry("cam-002", false, 14_999)).toBe(false);
-    expect(d.mayTry("cam-002", false, 15_000)).toBe(true);
-    // found held elsewhere: wait again
-    d.heldElsewhere("cam-002", 15_000);
-    expect(d.mayTry("cam-002", false, 20_000)).toBe(false);
-    expect(d.mayTry("cam-002", false, 30_000)).toBe(true);
-    // becoming the preferred one (the owner left the ring) ends the wait
-    expect(d.mayTry("cam-002", true, 20_001)).toBe(true);
+    expect(d.mayTry("cam-001", true, true, 0)).toBe(true);
+    expect(d.mayTry("cam-002", false, true, 0)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 14_999)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 15_000)).toBe(true);
+    // taken meanwhile (held): nothing to try, and the wait starts again when it is free again
+    expect(d.mayTry("cam-002", false, false, 16_000)).toBe(false);
+    expect(d.mayTry("cam-002", true, false, 16_000)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 20_000)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 34_999)).toBe(false);
+    // becoming the preferred one (the first-ranked left the ring) ends the wait
+    expect(d.mayTry("cam-002", true, true, 21_000)).toBe(true);
     d.clear("cam-002");
-    expect(d.mayTry("cam-002", false, 40_000)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 40_000)).toBe(false);
+    expect(d.mayTry("cam-002", false, true, 55_000)).toBe(true);
+  });
+
+  it("reads every camera's holder in one MGET", async () => {
+    const asked: string[][] = [];
+    const redis = {
+      mget: async (keys: string[]) => {
+        asked.push(keys);
+        return keys.map((k) => (k.endsWith("cam-002") ? "gw-b" : null));
+      },
+    };
+    const holders = await leaseHolders(redis, ["cam-001", "cam-002"], "vis:archive:lease:");
+    expect(asked).toEqual([["vis:archive:lease:cam-001", "vis:archive:lease:cam-002"]]);
+    expect([...holders]).toEqual([
+      ["cam-001", undefined],
+      ["cam-002", "gw-b"],
+    ]);
+    expect((await leaseHolders(redis, [], "p:")).size).toBe(0);
+    expect(asked).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ export interface RingRedis {
   zrem(key: string, member: string): Promise<unknown>;
   zremrangebyscore(key: string, min: number | string, max: number | string): Promise<unknown>;
   zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>;
+  mget(keys: string[]): Promise<(string | null)[]>;
 }
 
 export const RING_KEY = "vis:archive:recorders";
@@ -51,37 +52,48 @@ export function preferredRecorder(camera: string, members: readonly string[]): s
   )?.instanceId;
 }
 
+/** Who holds each camera's lease now (undefined = free), in one round trip. */
+export async function leaseHolders(
+  redis: Pick<RingRedis, "mget">,
+  cameras: readonly string[],
+  prefix: string,
+): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  if (cameras.length === 0) return out;
+  const values = await redis.mget(cameras.map((c) => prefix + c));
+  cameras.forEach((c, i) => {
+    out.set(c, values[i] ?? undefined);
+  });
+  return out;
+}
+
 /**
- * When to try a free camera's lease. The camera's preferred gateway tries at every tick; any
- * other waits one ttl after it first sees the camera to try (and again after each failed try), so
- * a dead owner's cameras spread over the survivors by rank instead of going to whoever ticks first
- * — and are still taken if the preferred gateway cannot record them.
+ * When to try a free camera's lease. The camera's preferred gateway tries at every tick it sees
+ * the camera free; any other only once the camera has stayed free for a ttl. So a dead owner's
+ * cameras spread over the survivors by rank instead of going to whoever ticks first — and are
+ * still taken if the preferred gateway cannot record them.
  */
 export class LeaseDeferral {
   readonly #waitMs: number;
-  readonly #since = new Map<string, number>();
+  readonly #freeSince = new Map<string, number>();
 
   constructor(waitMs: number) {
     this.#waitMs = waitMs;
   }
 
-  mayTry(camera: string, preferred: boolean, now: number): boolean {
-    if (preferred) return true;
-    const since = this.#since.get(camera);
-    if (since === undefined) {
-      this.#since.set(camera, now);
+  /** `free`: no gateway holds the lease now (when unknown, pass true: the acquire decides). */
+  mayTry(camera: string, preferred: boolean, free: boolean, now: number): boolean {
+    if (!free) {
+      this.#freeSince.delete(camera);
       return false;
     }
-    return now - since >= this.#waitMs;
-  }
-
-  /** The try found the lease held elsewhere: wait again before the next. */
-  heldElsewhere(camera: string, now: number): void {
-    this.#since.set(camera, now);
+    const since = this.#freeSince.get(camera) ?? now;
+    this.#freeSince.set(camera, since);
+    return preferred || now - since >= this.#waitMs;
   }
 
   /** This gateway holds it now (or no longer wants it). */
   clear(camera: string): void {
-    this.#since.delete(camera);
+    this.#freeSince.delete(camera);
   }
 }

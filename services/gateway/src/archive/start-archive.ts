@@ -16,8 +16,14 @@ import { archiveBusEvents } from "./archive-events.ts";
 import { openStore, storeChoice } from "./archive-store.ts";
 import { HealthGapReporter } from "./gap-reporter.ts";
 import { Recorder } from "./recorder.ts";
-import { LeaseDeferral, preferredRecorder, RecorderRing, type RingRedis } from "./recorder-ring.ts";
-import { type LeaseRedis, RecordingLease } from "./recording-lease.ts";
+import {
+  LeaseDeferral,
+  leaseHolders,
+  preferredRecorder,
+  RecorderRing,
+  type RingRedis,
+} from "./recorder-ring.ts";
+import { LEASE_PREFIX, type LeaseRedis, RecordingLease } from "./recording-lease.ts";
 import { RegistryCatalog } from "./registry-catalog.ts";
 
 export interface ArchiveLogger {
@@ -235,17 +241,16 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       d.logger.warn({ err, event: "archive_ring_failed" }, "could not announce this recorder");
       return undefined;
     });
-    for (const cam of wanted) {
+    const candidates = [...wanted].filter((cam) => !leases.has(cam) && !noSource.has(cam));
+    for (const cam of leases.keys()) deferral.clear(cam);
+    const holders = await leaseHolders(d.redis, candidates, LEASE_PREFIX).catch(() => undefined);
+    for (const cam of candidates) {
       if (closing) return;
-      if (leases.has(cam) || noSource.has(cam)) {
-        deferral.clear(cam);
-        continue;
-      }
       const preferred = members === undefined ? owner : (preferredRecorder(cam, members) ?? owner);
-      if (!deferral.mayTry(cam, preferred === owner, Date.now())) continue;
+      const free = holders === undefined || holders.get(cam) === undefined;
+      if (!deferral.mayTry(cam, preferred === owner, free, Date.now())) continue;
       try {
         if (await tryRecord(cam)) deferral.clear(cam);
-        else deferral.heldElsewhere(cam, Date.now());
       } catch (err) {
         d.logger.warn({ err, event: "archive_lease_failed", camera: cam }, "could not take lease");
       }
