@@ -12,7 +12,11 @@ import { repoRoot, runToExit, type ServiceProcess, startServiceProcess } from "@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Archive, DAY_MS, FsSegmentStore, TimeIndex } from "../../../libs/archive/src/index.ts";
-import { archiveBusEvents } from "../../../services/gateway/src/archive/archive-events.ts";
+import {
+  archiveBusEvents,
+  REGISTERED_EVENTS,
+} from "../../../services/gateway/src/archive/archive-events.ts";
+import { ArchiveOutbox } from "../../../services/gateway/src/archive/outbox.ts";
 import { type AuthzHub, DISTRICT, lawfulRequest, startAuthzHub } from "./authorizer-fixture.ts";
 import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
 import { cameraInit, systemInit } from "./registry-fixture.ts";
@@ -299,7 +303,8 @@ describe("archive acts in the registration log", () => {
     expect(removed.length).toBeGreaterThan(0);
     const bus = await connectBus({ servers: hub.nats.url, name: "aged-archive" });
     const failures: unknown[] = [];
-    const events = archiveBusEvents(bus, "gw-aged", (err) => failures.push(err));
+    const outbox = new ArchiveOutbox(redis, bus, (err) => failures.push(err), REGISTERED_EVENTS);
+    const events = archiveBusEvents(bus, "gw-aged", (err) => failures.push(err), outbox);
     for (const r of removed) events.segmentRemoved(r, 30);
     for (const r of removed) events.segmentRemoved(r, 30); // a redelivery registers nothing new
     // reported again past JetStream's duplicate window (another message id): still one entry each
@@ -322,6 +327,7 @@ describe("archive acts in the registration log", () => {
     await new Promise((r) => setTimeout(r, 2000));
     const all = await entries("segmentRemoved");
     expect(failures).toEqual([]);
+    expect(await outbox.pending()).toBe(0);
     expect(all.length).toBe(removed.length);
     expect(
       logged.map((e) => (e.body.case === "segmentRemoved" ? e.body.value.key : "")).sort(),

@@ -12,9 +12,10 @@ import type { RecordingLocator } from "../playback/window-source.ts";
 import type { SessionRegistry } from "../sessions/session-registry.ts";
 import type { SourceResolver } from "../sources.ts";
 import type { archiveConfig } from "./archive-config.ts";
-import { archiveBusEvents } from "./archive-events.ts";
+import { archiveBusEvents, REGISTERED_EVENTS } from "./archive-events.ts";
 import { openStore, storeChoice } from "./archive-store.ts";
 import { HealthGapReporter } from "./gap-reporter.ts";
+import { ArchiveOutbox, type OutboxRedis } from "./outbox.ts";
 import { Recorder } from "./recorder.ts";
 import {
   LeaseDeferral,
@@ -42,7 +43,7 @@ export interface ArchiveDeps {
   readonly logger: ArchiveLogger;
   readonly bus: Bus;
   /** The time index and the recording leases. */
-  readonly redis: IndexRedis & LeaseRedis & RingRedis;
+  readonly redis: IndexRedis & LeaseRedis & RingRedis & OutboxRedis;
   readonly instanceId: string;
   /** The gateway's live sources: the recorder pulls the same URL. */
   readonly sources: SourceResolver;
@@ -97,9 +98,18 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   const retentionDays = async (cam: string) =>
     Math.max(c.retentionDays, catalog?.facts(cam)?.retentionDays ?? 0);
   const archive = new Archive({ store, index, retentionDays });
-  const bus = archiveBusEvents(d.bus, d.instanceId, (err, what) =>
-    d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`),
-  );
+  const publishFailed = (err: unknown, what: string) =>
+    d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`);
+  // removals, holds and exports are kept until JetStream has them (the registration log needs each)
+  const outbox = new ArchiveOutbox(d.redis, d.bus, publishFailed, REGISTERED_EVENTS);
+  const bus = archiveBusEvents(d.bus, d.instanceId, publishFailed, outbox);
+  const drainOutbox = async () => {
+    const sent = await outbox.drain();
+    if (sent > 0) d.logger.info({ event: "archive_outbox_drained", sent }, "outbox drained");
+  };
+  await drainOutbox();
+  const outboxTimer = setInterval(() => void drainOutbox(), c.outboxRetryMs);
+  outboxTimer.unref();
   const health = c.healthAddress === "" ? undefined : new HealthGapReporter(c.healthAddress);
   // an object store cannot tell free space (freeBytes is undefined): the guard never halts there
   const disk = new DiskGuard(() => store.freeBytes(), c.minFreeMb * 1024 * 1024);
@@ -371,6 +381,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       clearInterval(sweepTimer);
       clearInterval(refreshTimer);
       clearInterval(leaseTimer);
+      clearInterval(outboxTimer);
       await ticking;
       await http.close();
       // leave the ring first (the others rank without this gateway), store the last segment while
