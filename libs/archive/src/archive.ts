@@ -45,6 +45,8 @@ export class Archive {
   readonly index: TimeIndex;
   readonly #o: ArchiveOptions;
   readonly #heads = new Map<string, ManifestRecord | null>();
+  /** Key of each camera's last linked segment (for the head hint). */
+  readonly #lastSegment = new Map<string, string>();
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: ArchiveOptions) {
@@ -122,18 +124,19 @@ export class Archive {
   /**
    * After a crash: links segments stored after the chain's last record but never linked (a crash
    * between the segment's write and its record's). Appends are serial per camera, so only
-   * segments starting after the head can be unlinked. Returns the records added.
+   * segments starting after the last linked one can be unlinked. With the index's head hint it
+   * reads only the records after the hint and lists only the segments after it; without one (first
+   * start, Redis lost), the whole chain. Returns the records added.
    */
   async recover(camera: string): Promise<ManifestRecord[]> {
     checkCamera(camera);
     return this.#serial(camera, async () => {
-      const records = await this.records(camera);
-      const linked = new Set(records.map((r) => r.key));
-      const after = records.at(-1)?.startMs ?? -1;
+      const tail = await this.#tail(camera);
       const added: ManifestRecord[] = [];
-      for await (const o of this.store.list(`seg/${camera}/`)) {
+      for await (const o of this.store.list(`seg/${camera}/`, tail.lastSegmentKey)) {
         const ref = parseSegmentKey(o.key);
-        if (ref === undefined || linked.has(o.key) || ref.startMs <= after) continue;
+        if (ref === undefined || tail.linked.has(o.key) || ref.startMs <= tail.lastStartMs)
+          continue;
         const data = await this.store.get(o.key);
         added.push(
           await this.#link(camera, {
@@ -154,12 +157,62 @@ export class Archive {
   }
 
   /**
+   * The end of a camera's chain: its head record, the keys linked after the hint (or all), and the
+   * last linked segment. Reads forward from the hint; falls back to the whole chain.
+   */
+  async #tail(camera: string): Promise<{
+    head: ManifestRecord | null;
+    linked: Set<string>;
+    lastSegmentKey: string;
+    lastStartMs: number;
+  }> {
+    const hint = await this.index.head(camera).catch(() => undefined);
+    const at = hint === undefined ? undefined : await this.#record(camera, hint.seq);
+    if (hint !== undefined && at !== undefined) {
+      const linked = new Set<string>();
+      let head = at;
+      let lastSegmentKey = at.kind === "segment" ? at.key : hint.segmentKey;
+      for (let seq = hint.seq + 1; ; seq++) {
+        const r = await this.#record(camera, seq);
+        if (r === undefined) break;
+        head = r;
+        linked.add(r.key);
+        if (r.kind === "segment") lastSegmentKey = r.key;
+      }
+      this.#heads.set(camera, head);
+      this.#lastSegment.set(camera, lastSegmentKey);
+      const last = parseSegmentKey(lastSegmentKey);
+      return { head, linked, lastSegmentKey, lastStartMs: last?.startMs ?? -1 };
+    }
+    const records = await this.records(camera);
+    const head = records.at(-1) ?? null;
+    const lastSeg = records.findLast((r) => r.kind === "segment");
+    this.#heads.set(camera, head);
+    this.#lastSegment.set(camera, lastSeg?.key ?? "");
+    return {
+      head,
+      linked: new Set(records.map((r) => r.key)),
+      lastSegmentKey: lastSeg?.key ?? "",
+      lastStartMs: lastSeg?.startMs ?? -1,
+    };
+  }
+
+  async #record(camera: string, seq: number): Promise<ManifestRecord | undefined> {
+    const key = manifestKey(camera, seq);
+    if ((await this.store.head(key)) === undefined) return undefined;
+    return JSON.parse((await this.store.get(key)).toString("utf8")) as ManifestRecord;
+  }
+
+  /**
    * One segment, on request (an operator's delete): refused with `failed_precondition` citing
    * Art. 22(3) inside retention, or while under a legal hold.
    */
   async remove(key: string, reason: string): Promise<ManifestRecord> {
     const ref = await this.checkRemovable(key);
-    return this.#serial(ref.camera, () => this.#removeOne(ref, reason));
+    const rec = await this.#serial(ref.camera, () => this.#removeOne(ref, reason));
+    if (rec === undefined)
+      throw new VisError("not_found", `${key} is not stored`, { field: "key" });
+    return rec;
   }
 
   /**
@@ -190,9 +243,10 @@ export class Archive {
     );
     const removed: ManifestRecord[] = [];
     for (const ref of plan.remove) {
-      removed.push(
-        await this.#serial(camera, () => this.#removeOne(ref, `retention of ${days} days expired`)),
+      const rec = await this.#serial(camera, () =>
+        this.#removeOne(ref, `retention of ${days} days expired`),
       );
+      if (rec !== undefined) removed.push(rec);
     }
     return { removed, held: plan.held, kept: plan.kept };
   }
@@ -271,8 +325,16 @@ export class Archive {
     return out;
   }
 
-  async #removeOne(ref: SegmentRef, reason: string): Promise<ManifestRecord> {
-    const stored = await this.store.get(ref.key);
+  async #removeOne(ref: SegmentRef, reason: string): Promise<ManifestRecord | undefined> {
+    const stored = await this.store.get(ref.key).catch((err: unknown) => {
+      if (err instanceof VisError && err.code === "not_found") return undefined;
+      throw err;
+    });
+    if (stored === undefined) {
+      // removed before (its record is in the chain) but still indexed: a lost index update
+      await this.index.remove(ref);
+      return undefined;
+    }
     const rec = await this.#link(ref.camera, {
       kind: "removed",
       key: ref.key,
@@ -303,16 +365,17 @@ export class Archive {
         throw err;
       }
       this.#heads.set(camera, rec);
+      const prevSeg = this.#lastSegment.get(camera) ?? "";
+      const segmentKey = rec.kind === "segment" ? rec.key : prevSeg;
+      this.#lastSegment.set(camera, segmentKey);
+      // a hint for the next start; losing it only makes that start read more
+      await this.index.setHead(camera, { seq: rec.seq, segmentKey }).catch(() => undefined);
       return rec;
     }
   }
 
   async #loadHead(camera: string): Promise<ManifestRecord | null> {
-    let last: string | undefined;
-    for await (const o of this.store.list(`man/${camera}/`)) last = o.key;
-    return last === undefined
-      ? null
-      : (JSON.parse((await this.store.get(last)).toString("utf8")) as ManifestRecord);
+    return (await this.#tail(camera)).head;
   }
 
   #serial<T>(camera: string, fn: () => Promise<T>): Promise<T> {

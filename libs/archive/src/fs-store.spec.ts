@@ -25,6 +25,12 @@ describe("filesystem store", () => {
     const keys: string[] = [];
     for await (const o of store.list("seg/cam-001/")) keys.push(o.key);
     expect(keys).toEqual(["seg/cam-001/a.flv", "seg/cam-001/b.flv"]);
+    const after: string[] = [];
+    for await (const o of store.list("seg/", "seg/cam-001/a.flv")) after.push(o.key);
+    expect(after).toEqual(["seg/cam-001/b.flv", "seg/cam-0010/c.flv"]);
+    const later: string[] = [];
+    for await (const o of store.list("seg/", "seg/cam-001/zzz")) later.push(o.key);
+    expect(later).toEqual(["seg/cam-0010/c.flv"]);
   });
 
   it("refuses keys that escape the root", async () => {

@@ -91,13 +91,13 @@ export class FsSegmentStore implements SegmentStore {
     );
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObject> {
+  async *list(prefix: string, startAfter = ""): AsyncIterable<StoredObject> {
     const slash = prefix.lastIndexOf("/");
     const base = slash < 0 ? "" : prefix.slice(0, slash);
-    yield* this.#walk(join(this.root, base), prefix);
+    yield* this.#walk(join(this.root, base), prefix, startAfter);
   }
 
-  async *#walk(dir: string, prefix: string): AsyncIterable<StoredObject> {
+  async *#walk(dir: string, prefix: string, after: string): AsyncIterable<StoredObject> {
     let entries: { name: string; isDirectory(): boolean; isFile(): boolean }[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -110,8 +110,11 @@ export class FsSegmentStore implements SegmentStore {
       const path = join(dir, e.name);
       const key = relative(this.root, path).split(sep).join("/");
       if (e.isDirectory()) {
-        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk(path, prefix);
-      } else if (e.isFile() && key.startsWith(prefix)) {
+        // a folder whose every key sorts before `after` is skipped without reading it
+        if (after !== "" && `${key}/\uffff` <= after) continue;
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`))
+          yield* this.#walk(path, prefix, after);
+      } else if (e.isFile() && key.startsWith(prefix) && key > after) {
         yield { key, size: (await stat(path)).size };
       }
     }

@@ -56,6 +56,10 @@ describe("S3-compatible store", () => {
     for await (const o of store.list("man/cam-002/")) keys.push(o.key);
     expect(keys).toHaveLength(5);
     expect(keys[0]).toBe("man/cam-002/000000000000.json");
+    const after: string[] = [];
+    for await (const o of store.list("man/cam-002/", "man/cam-002/000000000002.json"))
+      after.push(o.key);
+    expect(after).toEqual(["man/cam-002/000000000003.json", "man/cam-002/000000000004.json"]);
     await store.remove("man/cam-002/000000000000.json");
     expect(await store.head("man/cam-002/000000000000.json")).toBeUndefined();
   });

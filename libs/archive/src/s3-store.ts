@@ -60,11 +60,12 @@ export class S3SegmentStore implements SegmentStore {
     return Number(res.headers.get("content-length") ?? 0);
   }
 
-  async *list(prefix: string): AsyncIterable<StoredObject> {
+  async *list(prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
     let token: string | undefined;
     for (let page = 0; page < 1_000_000; page++) {
       const q: Record<string, string> = { "list-type": "2", prefix, "max-keys": "1000" };
       if (token !== undefined) q["continuation-token"] = token;
+      else if (startAfter !== undefined && startAfter !== "") q["start-after"] = startAfter;
       const res = await this.#send("GET", "", { query: q });
       const xml = await res.text();
       if (!res.ok) throw new VisError("unavailable", `object store list failed (${res.status})`);

@@ -17,8 +17,11 @@ export interface SegmentStore {
   get(key: string): Promise<Buffer>;
   /** Size, or undefined when absent. */
   head(key: string): Promise<number | undefined>;
-  /** Every object whose key starts with `prefix`, in key order. */
-  list(prefix: string): AsyncIterable<StoredObject>;
+  /**
+   * Every object whose key starts with `prefix`, in key order; with `startAfter`, only keys after
+   * it (so a restart reads what is new, not a month of segments).
+   */
+  list(prefix: string, startAfter?: string): AsyncIterable<StoredObject>;
   /** Deletes one object (retention sweep only). Absent keys are not an error. */
   remove(key: string): Promise<void>;
   /** Free bytes where new data would go, or undefined when the store cannot tell (object stores). */

@@ -15,6 +15,15 @@ export interface IndexRedis {
     count: number,
   ): Promise<string[]>;
   del(key: string): Promise<unknown>;
+  hset(key: string, field: string, value: string, field2: string, value2: string): Promise<unknown>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+}
+
+/** Where a camera's manifest was last seen to end: its last record and last linked segment. */
+export interface HeadHint {
+  readonly seq: number;
+  /** Key of the last `segment` record at or before `seq` ("" when none). */
+  readonly segmentKey: string;
 }
 
 /**
@@ -70,6 +79,45 @@ export class TimeIndex {
       1,
     );
     return key === undefined ? undefined : parseSegmentKey(key);
+  }
+
+  /**
+   * Remembers where the camera's manifest ends, so a restart reads forward from there instead of
+   * listing a month of records. A hint only: it may lag (the reader probes forward), never lead
+   * (it is written after the record).
+   */
+  async setHead(camera: string, hint: HeadHint): Promise<void> {
+    await this.#redis.hset(
+      `${this.#prefix}head:${camera}`,
+      "seq",
+      String(hint.seq),
+      "seg",
+      hint.segmentKey,
+    );
+  }
+
+  async head(camera: string): Promise<HeadHint | undefined> {
+    const [seq, seg] = await this.#redis.hmget(`${this.#prefix}head:${camera}`, "seq", "seg");
+    return seq === null || seq === undefined
+      ? undefined
+      : { seq: Number(seq), segmentKey: seg ?? "" };
+  }
+
+  /**
+   * Adds what the store holds past the index's last entry (segments stored by a writer that
+   * stopped before indexing them); an empty index is rebuilt whole. Returns how many were added.
+   */
+  async catchUp(store: SegmentStore, camera: string): Promise<number> {
+    const last = await this.last(camera);
+    if (last === undefined) return this.rebuild(store, camera);
+    let n = 0;
+    for await (const o of store.list(`seg/${camera}/`, last.key)) {
+      const ref = parseSegmentKey(o.key);
+      if (ref === undefined) continue;
+      await this.add(ref);
+      n++;
+    }
+    return n;
   }
 
   /** Rewrites a camera's set from the store's listing; returns how many segments it holds. */

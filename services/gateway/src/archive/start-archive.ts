@@ -163,11 +163,20 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
       noSource.add(camera);
       return false;
     }
-    const n = await index.rebuild(store, camera);
+    // what was stored past the index's end and past the chain's end (a writer stopped between
+    // the two); reads only what is new when Redis holds the index and the head hint
+    const t0 = Date.now();
+    const n = await index.catchUp(store, camera);
     const relinked = await archive.recover(camera);
     d.logger.info(
-      { event: "archive_index_rebuilt", camera, segments: n, relinked: relinked.length },
-      "index rebuilt",
+      {
+        event: "archive_index_caught_up",
+        camera,
+        indexed: n,
+        relinked: relinked.length,
+        ms: Date.now() - t0,
+      },
+      "index caught up",
     );
     const r = new Recorder({
       camera,
