@@ -54,6 +54,29 @@ describe("vis log / vis access", () => {
     expect(r.code).toBe(0);
   });
 
+  it("vis access request: a file without requestId is a template; --from/--to set the window", async () => {
+    const { requestId: _id, ...template } = toJson(
+      RequestAccessRequestSchema,
+      lawfulRequest(),
+    ) as Record<string, unknown>;
+    const req = join(hub.dir, "template.json");
+    writeFileSync(req, JSON.stringify(template));
+    const decide = async (...extra: string[]) => {
+      const r = await cli("access", "request", "--file", req, "--json", ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { requestId: string; grant?: { window?: { from: string } } };
+    };
+    const a = await decide("--from", "-3h", "--to", "-2h");
+    const b = await decide("--from", "-3h", "--to", "-2h");
+    expect(a.requestId).toMatch(/^req-/);
+    expect(b.requestId).not.toBe(a.requestId);
+    const from = Date.parse(a.grant?.window?.from ?? "");
+    expect(Math.abs(from - (Date.now() - 3 * 3_600_000))).toBeLessThan(60_000);
+    const half = await cli("access", "request", "--file", req, "--from", "-3h");
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/--from and --to go together/);
+  });
+
   it("vis log verify: the live log verifies; export then verify the file", async () => {
     const live = await cli("log", "verify");
     expect(live.stdout).toMatch(/^OK: \d+ entries, hash chain intact, 1 signed checkpoint/);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { VisError } from "@vis/errors";
@@ -13,7 +14,10 @@ import { createRpcClient } from "@vis/rpc";
 import { flagString, type ParsedArgs } from "../args.ts";
 import type { Output } from "../output.ts";
 
-export const ACCESS_USAGE = `  access request --file REQ.json         decide an access request (JSON of vis.access.v1.RequestAccessRequest)
+export const ACCESS_USAGE = `  access request --file REQ.json [--from T --to T]
+                                         decide an access request (JSON of vis.access.v1.RequestAccessRequest;
+                                         no requestId = a new one each call; --from/--to set the
+                                         recorded window: ISO 8601, epoch ms, now, or -30s/-10m/-2h)
   access decision REQUEST_ID             the current decision on a request
   access approve REQUEST_ID --agency ID --level county|city|province --name NAME --work-id ID
          --jurisdiction D1,D2 [--refuse] [--note TEXT]      approve (or refuse) a pending request
@@ -39,7 +43,12 @@ function decisionText(d: JsonValue): string {
   const o = d as {
     outcome?: string;
     reasons?: { code: string; article: string; message: string }[];
-    grant?: { grantId: string; endsAt: string; token: string };
+    grant?: {
+      grantId: string;
+      endsAt: string;
+      token: string;
+      window?: { from: string; to: string };
+    };
   };
   const lines = [
     `outcome  ${String(o.outcome ?? "")
@@ -47,8 +56,16 @@ function decisionText(d: JsonValue): string {
       .toLowerCase()}`,
   ];
   for (const r of o.reasons ?? []) lines.push(`reason   ${r.code} (${r.article}): ${r.message}`);
-  if (o.grant)
-    lines.push(`grant    ${o.grant.grantId} until ${o.grant.endsAt}`, `token    ${o.grant.token}`);
+  if (o.grant) {
+    lines.push(`grant    ${o.grant.grantId} until ${o.grant.endsAt}`);
+    // recorded grants: the footage window, as start=/end= of the gateway's recorded routes take it
+    const w = o.grant.window;
+    if (w)
+      lines.push(
+        `window   ${w.from} – ${w.to}  (start=${Date.parse(w.from)}&end=${Date.parse(w.to)})`,
+      );
+    lines.push(`token    ${o.grant.token}`);
+  }
   return lines.join("\n");
 }
 
@@ -72,10 +89,23 @@ export async function runAccessCommand(
     switch (sub) {
       case "request": {
         const file = need(args, "file");
-        const req = fromJson(
-          RequestAccessRequestSchema,
-          JSON.parse(readFileSync(file, "utf8")) as JsonValue,
-        );
+        const body = JSON.parse(readFileSync(file, "utf8")) as Record<string, JsonValue>;
+        // a file without a request id is a template: each call is a new request
+        if (typeof body.requestId !== "string" || body.requestId === "")
+          body.requestId = `req-${randomUUID()}`;
+        const from = flagString(args, "from");
+        const to = flagString(args, "to");
+        if (from !== undefined || to !== undefined) {
+          if (from === undefined || to === undefined)
+            throw new VisError("invalid_argument", "--from and --to go together", {
+              field: from === undefined ? "--from" : "--to",
+            });
+          body.window = {
+            from: new Date(cliTime(from, "--from")).toISOString(),
+            to: new Date(cliTime(to, "--to")).toISOString(),
+          };
+        }
+        const req = fromJson(RequestAccessRequestSchema, body as JsonValue);
         const { decision } = await client.requestAccess(req);
         const json = decision === undefined ? {} : toJson(DecisionSchema, decision);
         out.result(json, () => decisionText(json));
@@ -162,4 +192,26 @@ export async function runAccessCommand(
   } finally {
     client.close();
   }
+}
+
+/** A time on the command line: ISO 8601, epoch ms, `now`, or relative to now (`-10m`, `-2h`). */
+export function cliTime(v: string, field: string, now = Date.now()): number {
+  if (v === "now") return now;
+  const rel = /^-(\d{1,6})(s|m|h|d)$/.exec(v);
+  if (rel?.[1] !== undefined && rel[2] !== undefined) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      rel[2] as "s" | "m" | "h" | "d"
+    ];
+    return now - Number(rel[1]) * unit;
+  }
+  const t = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(t))
+    throw new VisError(
+      "invalid_argument",
+      `${field}: ISO 8601, epoch ms, now, or -30s/-10m/-2h/-1d`,
+      {
+        field,
+      },
+    );
+  return t;
 }
