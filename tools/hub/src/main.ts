@@ -99,6 +99,8 @@ async function main(): Promise<void> {
         VIS_PULL_REGISTRY_ADDRESS: String(addresses.registry),
         VIS_ARCHIVE_DIR: mkdir(dir, "archive"),
         VIS_ARCHIVE_REGISTRY_ADDRESS: String(addresses.registry),
+        // the demo operator is registered just after start: pick its hub-archived camera up soon
+        VIS_ARCHIVE_REGISTRY_REFRESH_MS: "5000",
       },
     };
     for (const [i, name] of SERVICES.entries()) {
@@ -182,7 +184,7 @@ function summary(
     `  logs        ${dir}/logs/<service>.log   traces ${dir}/traces.jsonl`,
     "  CLI         ./tools/cli/bin/vis.mjs <command>   (or: pnpm vis <command>); for example",
     "              vis status | vis registry camera list | vis health-status | vis incidents",
-    "              vis access request --file REQ.json | vis log checkpoint | vis log verify",
+    "              vis access request --file examples/requests/live-view.json | vis log verify",
     "Press Ctrl-C to stop everything.",
   ].join("\n");
 }

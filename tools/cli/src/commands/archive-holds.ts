@@ -2,6 +2,7 @@ import type { HoldRelease, LegalHold } from "@vis/archive";
 import { VisError } from "@vis/errors";
 import { flagString, type ParsedArgs } from "../args.ts";
 import { type Output, table } from "../output.ts";
+import { cliTime } from "./access.ts";
 
 export const HOLDS_USAGE = `  archive holds --camera C --start T --end T
                                          legal holds on a window, in force and released
@@ -11,7 +12,8 @@ export const HOLDS_USAGE = `  archive holds --camera C --start T --end T
                                          end a hold (only the agency that placed it; a retrieve grant
                                          over the hold's window); registered in the log
                                          (these take --url GATEWAY (http://127.0.0.1:8088) and
-                                         --token GRANT or VIS_GRANT_TOKEN; T = epoch ms or ISO 8601)`;
+                                         --token GRANT or VIS_GRANT_TOKEN; T = ISO 8601, epoch ms,
+                                         now, or -30s/-10m/-2h)`;
 
 interface HoldView {
   readonly hold: LegalHold;
@@ -93,8 +95,8 @@ export async function runHoldCommand(args: ParsedArgs, out: Output): Promise<num
   if (sub === "holds") {
     const body = await call(args, "GET", "/archive/holds", {
       camera: required(args, "camera"),
-      start: required(args, "start"),
-      end: required(args, "end"),
+      start: String(cliTime(required(args, "start"), "--start")),
+      end: String(cliTime(required(args, "end"), "--end")),
     });
     const holds = (body.holds ?? []) as HoldView[];
     out.result(holds, () =>
@@ -105,8 +107,8 @@ export async function runHoldCommand(args: ParsedArgs, out: Output): Promise<num
   if (sub === "hold") {
     const body = await call(args, "POST", "/archive/holds", {
       camera: required(args, "camera"),
-      start: required(args, "start"),
-      end: required(args, "end"),
+      start: String(cliTime(required(args, "start"), "--start")),
+      end: String(cliTime(required(args, "end"), "--end")),
       case: required(args, "case"),
     });
     const hold = body.hold as LegalHold;
