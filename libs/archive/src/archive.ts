@@ -27,6 +27,11 @@ export interface ArchiveOptions {
   readonly retentionDays: (camera: string) => Promise<number>;
   /** Epoch ms; injectable for retention tests. */
   readonly clock?: () => number;
+  /**
+   * Registers a removal: called once its `removed` record is linked and before the bytes are
+   * deleted. If it throws, the bytes stay (and stay indexed); the next sweep removes them again.
+   */
+  readonly onRemoving?: (record: ManifestRecord) => Promise<void>;
 }
 
 /** What a removal attempt produced: removed, or refused with the reason. */
@@ -45,6 +50,8 @@ export class Archive {
   readonly index: TimeIndex;
   readonly #o: ArchiveOptions;
   readonly #heads = new Map<string, ManifestRecord | null>();
+  /** Removals linked but not finished (their registration failed): retried with that record. */
+  readonly #unfinished = new Map<string, ManifestRecord>();
   /** Key of each camera's last linked segment (for the head hint). */
   readonly #lastSegment = new Map<string, string>();
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -335,18 +342,24 @@ export class Archive {
       await this.index.remove(ref);
       return undefined;
     }
-    const rec = await this.#link(ref.camera, {
-      kind: "removed",
-      key: ref.key,
-      startMs: ref.startMs,
-      endMs: ref.endMs,
-      bytes: stored.byteLength,
-      sha256: sha256Hex(stored),
-      at: this.now(),
-      reason,
-    });
+    // a removal whose registration failed earlier is retried with the record already linked
+    const rec =
+      this.#unfinished.get(ref.key) ??
+      (await this.#link(ref.camera, {
+        kind: "removed",
+        key: ref.key,
+        startMs: ref.startMs,
+        endMs: ref.endMs,
+        bytes: stored.byteLength,
+        sha256: sha256Hex(stored),
+        at: this.now(),
+        reason,
+      }));
+    this.#unfinished.set(ref.key, rec);
+    await this.#o.onRemoving?.(rec);
     await this.store.remove(ref.key);
     await this.index.remove(ref);
+    this.#unfinished.delete(ref.key);
     return rec;
   }
 

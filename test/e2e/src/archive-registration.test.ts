@@ -286,27 +286,31 @@ describe("archive acts in the registration log", () => {
 
   it("removals after retention are registered once each, and the log verifies", async () => {
     // The archive as it will be 31 days on: a copy of the gateway's store, its own index, a clock
-    // past retention; the sweep's removals are published as the gateway publishes them.
+    // past retention; the sweep's removals are registered as the gateway registers them.
     const aged = join(hub.dir, "archive-aged");
     cpSync(archiveDir, aged, { recursive: true });
     const redis = new Redis(hub.redis.url, { db: 3 });
     const store = new FsSegmentStore(aged);
     const index = new TimeIndex(redis);
     await index.rebuild(store, "cam-a");
+    const bus = await connectBus({ servers: hub.nats.url, name: "aged-archive" });
+    const failures: unknown[] = [];
+    const outbox = new ArchiveOutbox(redis, bus, (err) => failures.push(err), REGISTERED_EVENTS);
+    const events = archiveBusEvents(bus, "gw-aged", (err) => failures.push(err), outbox);
+    // wired as the gateway wires it: each removal kept for registration before its bytes go
     const archive = new Archive({
       store,
       index,
       retentionDays: async () => 30,
       clock: () => Date.now() + 31 * DAY_MS,
+      onRemoving: async (rec) => {
+        await events.segmentRemoved(rec, 30);
+      },
     });
     const { removed } = await archive.sweep("cam-a");
     expect(removed.length).toBeGreaterThan(0);
-    const bus = await connectBus({ servers: hub.nats.url, name: "aged-archive" });
-    const failures: unknown[] = [];
-    const outbox = new ArchiveOutbox(redis, bus, (err) => failures.push(err), REGISTERED_EVENTS);
-    const events = archiveBusEvents(bus, "gw-aged", (err) => failures.push(err), outbox);
-    for (const r of removed) events.segmentRemoved(r, 30);
-    for (const r of removed) events.segmentRemoved(r, 30); // a redelivery registers nothing new
+    // a redelivery registers nothing new
+    await Promise.all(removed.map((r) => events.segmentRemoved(r, 30)));
     // reported again past JetStream's duplicate window (another message id): still one entry each
     const late = archiveBusEvents(
       {
@@ -315,7 +319,7 @@ describe("archive acts in the registration log", () => {
       "gw-aged",
       (err) => failures.push(err),
     );
-    for (const r of removed) late.segmentRemoved(r, 30);
+    await Promise.all(removed.map((r) => late.segmentRemoved(r, 30)));
     const logged = await until(
       "every removal in the log",
       async () => {

@@ -156,3 +156,51 @@ describe("archive restart: catch up from the hints, repair a crash's leftovers",
     expect(await archive.verify(CAM)).toEqual([]);
   });
 });
+
+describe("archive removal: registered before the bytes go", () => {
+  const root = mkdtempSync(join(tmpdir(), "vis-removal-"));
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("a failed registration keeps the segment; the next sweep registers the same record and removes it", async () => {
+    const store = new FsSegmentStore(root);
+    const registered: number[] = [];
+    let failNext = true;
+    const T0 = Date.UTC(2026, 9, 1);
+    const archive = new Archive({
+      store,
+      index: new TimeIndex(redis),
+      retentionDays: async () => 30,
+      clock: () => T0 + 40 * 86_400_000,
+      onRemoving: async (rec) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error("registration unavailable");
+        }
+        registered.push(rec.seq);
+      },
+    });
+    for (let i = 0; i < 3; i++)
+      await archive.append("cam-x", T0 + i * 2000, T0 + i * 2000 + 2000, Buffer.from(`s${i}`));
+    const first = segmentKey("cam-x", T0, T0 + 2000);
+    await expect(archive.sweep("cam-x")).rejects.toThrow(/registration unavailable/);
+    expect(await store.head(first)).toBeDefined(); // not registered, not deleted
+    expect((await archive.index.all("cam-x")).length).toBe(3);
+    const out = await archive.sweep("cam-x");
+    expect(out.removed.map((r) => r.seq)).toEqual([3, 4, 5]);
+    expect(registered).toEqual([3, 4, 5]); // the failed one's record (seq 3) reused, not relinked
+    expect(await store.head(first)).toBeUndefined();
+    const records = await archive.records("cam-x");
+    expect(records.filter((r) => r.kind === "removed").map((r) => r.key)).toHaveLength(3);
+    expect(await archive.verify("cam-x")).toEqual([]);
+  });
+});

@@ -75,6 +75,12 @@ export function archiveBusEvents(
       what,
       outbox === undefined ? bus.publish(event, value) : outbox.send(event, value.meta.id, value),
     );
+  /** Like `register`, but resolves only once the fact is kept (outbox) or published; may reject. */
+  const registerNow = <D extends DescMessage>(
+    event: EventType<D>,
+    value: MessageInitShape<D> & { meta: { id: string } },
+  ): Promise<unknown> =>
+    outbox === undefined ? bus.publish(event, value) : outbox.send(event, value.meta.id, value);
   const span = (fromMs: number, toMs: number) => ({
     from: timestampFromMs(fromMs),
     to: timestampFromMs(toMs),
@@ -95,8 +101,9 @@ export function archiveBusEvents(
         signingKid: m.signature.kid,
         remoteAddress,
       }),
+    /** Resolves once the removal is kept for registration; rejects when it could not be. */
     segmentRemoved: (r: ManifestRecord, retentionDays: number) =>
-      register("segment.removed", segmentRemoved, {
+      registerNow(segmentRemoved, {
         meta: meta(`${r.camera}:${r.seq}`, new Date(r.at)),
         cameraId: r.camera,
         key: r.key,

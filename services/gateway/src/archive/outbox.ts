@@ -44,7 +44,11 @@ export class ArchiveOutbox {
     for (const e of events) this.#events.set(e.subject, e);
   }
 
-  /** Stores the fact, then publishes it; resolves once it is stored (or could not be). */
+  /**
+   * Stores the fact, then publishes it in the background; resolves once it is stored. When Redis
+   * cannot store it, publishes it now and resolves only if JetStream acknowledged it — otherwise
+   * rejects (the caller must not act as if it were registered).
+   */
   async send<Desc extends DescMessage>(
     event: EventType<Desc>,
     id: string,
@@ -58,8 +62,9 @@ export class ArchiveOutbox {
     try {
       await this.redis.hset(this.key, id, JSON.stringify(pending));
     } catch (err) {
-      // not kept for retry: publish now and say so
       this.onError(err, `outbox store of ${event.subject}`);
+      await this.bus.publish(event, value, { msgId: id });
+      return;
     }
     void this.#publish(id, pending);
   }
