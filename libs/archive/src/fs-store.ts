@@ -10,7 +10,7 @@ import {
   statfs,
   unlink,
 } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { VisError } from "@vis/errors";
 import type { SegmentStore, StoredObject } from "./segment-store.ts";
 
@@ -24,10 +24,20 @@ function checkKey(key: string): void {
   }
 }
 
+/** Segment and manifest keys whose files go into a shard folder (first 8 characters of the name). */
+const SHARDED = /^((?:seg|man)\/[A-Za-z0-9_-]{1,64})\/(\d{8})([^/]*)$/;
+const SHARD_DIR = /^\d{8}$/;
+
 /**
  * The local-filesystem store: one file per object under `root`. A put writes a temp file, fsyncs
  * it, then hard-links it to its final name (which fails if the name exists, so a key is written
  * once and never replaced), fsyncs the folder, and makes the file read-only.
+ *
+ * Segment and manifest files are kept in shard folders named by the first 8 characters of their
+ * name (`seg/<camera>/<start ms, 15 digits>-<ms>.flv` → `seg/<camera>/<8 digits>/…`: 10^7 ms ≈ 2.8 h
+ * of segments; `man/<camera>/<seq, 12 digits>.json` → 10,000 records a folder), so no folder grows
+ * with the archive's age and a listing from a key skips whole folders. Keys are unchanged (the
+ * folder is layout only); files written flat before this layout are still read.
  */
 export class FsSegmentStore implements SegmentStore {
   readonly root: string;
@@ -36,9 +46,31 @@ export class FsSegmentStore implements SegmentStore {
     this.root = root;
   }
 
+  /** Where a key's file lives. */
+  pathOf(key: string): string {
+    const m = SHARDED.exec(key);
+    return m?.[1] === undefined || m[2] === undefined
+      ? join(this.root, key)
+      : join(this.root, m[1], m[2], `${m[2]}${m[3] ?? ""}`);
+  }
+
+  /** The sharded path, then (for files written before sharding) the flat one. */
+  #paths(key: string): string[] {
+    const p = this.pathOf(key);
+    const flat = join(this.root, key);
+    return p === flat ? [p] : [p, flat];
+  }
+
   async put(key: string, data: Uint8Array): Promise<void> {
     checkKey(key);
-    const path = join(this.root, key);
+    const path = this.pathOf(key);
+    const exists = () =>
+      new VisError("already_exists", `${key} is already stored and cannot be rewritten`, {
+        field: "key",
+        article: "Art. 22(3)",
+      });
+    // a key stored flat (before sharding) is just as written
+    if (path !== join(this.root, key) && (await this.head(key)) !== undefined) throw exists();
     const dir = dirname(path);
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.tmp-${randomBytes(6).toString("hex")}`);
@@ -52,12 +84,7 @@ export class FsSegmentStore implements SegmentStore {
     try {
       await link(tmp, path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
-        throw new VisError("already_exists", `${key} is already stored and cannot be rewritten`, {
-          field: "key",
-          article: "Art. 22(3)",
-        });
-      }
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw exists();
       throw err;
     } finally {
       await unlink(tmp).catch(() => undefined);
@@ -73,31 +100,41 @@ export class FsSegmentStore implements SegmentStore {
 
   async get(key: string): Promise<Buffer> {
     checkKey(key);
-    try {
-      return await readFile(join(this.root, key));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new VisError("not_found", `${key} is not stored`, { field: "key" });
+    for (const path of this.#paths(key)) {
+      try {
+        return await readFile(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       }
-      throw err;
     }
+    throw new VisError("not_found", `${key} is not stored`, { field: "key" });
   }
 
   async head(key: string): Promise<number | undefined> {
     checkKey(key);
-    return stat(join(this.root, key)).then(
-      (s) => s.size,
-      () => undefined,
-    );
+    for (const path of this.#paths(key)) {
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => undefined,
+      );
+      if (size !== undefined) return size;
+    }
+    return undefined;
   }
 
   async *list(prefix: string, startAfter = ""): AsyncIterable<StoredObject> {
     const slash = prefix.lastIndexOf("/");
     const base = slash < 0 ? "" : prefix.slice(0, slash);
-    yield* this.#walk(join(this.root, base), prefix, startAfter);
+    yield* this.#walk(join(this.root, base), base, prefix, startAfter);
   }
 
-  async *#walk(dir: string, prefix: string, after: string): AsyncIterable<StoredObject> {
+  /** Files under `dir` whose keys (under `keyDir`) start with `prefix` and sort after `after`. */
+  async *#walk(
+    dir: string,
+    keyDir: string,
+    prefix: string,
+    after: string,
+  ): AsyncIterable<StoredObject> {
     let entries: { name: string; isDirectory(): boolean; isFile(): boolean }[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -105,15 +142,23 @@ export class FsSegmentStore implements SegmentStore {
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const shards = /^(?:seg|man)\/[A-Za-z0-9_-]{1,64}$/.test(keyDir);
     for (const e of entries) {
       if (e.name.startsWith(".tmp-")) continue;
       const path = join(dir, e.name);
-      const key = relative(this.root, path).split(sep).join("/");
+      const key = keyDir === "" ? e.name : `${keyDir}/${e.name}`;
       if (e.isDirectory()) {
+        if (shards && SHARD_DIR.test(e.name)) {
+          // a shard: its files' keys are `<keyDir>/<name>…`; skipped whole when all sort before
+          if (after !== "" && `${key}\uffff` <= after) continue;
+          if (key.startsWith(prefix) || prefix.startsWith(key) || `${keyDir}/`.startsWith(prefix))
+            yield* this.#walk(path, keyDir, prefix, after);
+          continue;
+        }
         // a folder whose every key sorts before `after` is skipped without reading it
         if (after !== "" && `${key}/\uffff` <= after) continue;
         if (key.startsWith(prefix) || prefix.startsWith(`${key}/`))
-          yield* this.#walk(path, prefix, after);
+          yield* this.#walk(path, key, prefix, after);
       } else if (e.isFile() && key.startsWith(prefix) && key > after) {
         yield { key, size: (await stat(path)).size };
       }
@@ -122,9 +167,11 @@ export class FsSegmentStore implements SegmentStore {
 
   async remove(key: string): Promise<void> {
     checkKey(key);
-    await unlink(join(this.root, key)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "ENOENT") throw err;
-    });
+    for (const path of this.#paths(key)) {
+      await unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
+    }
   }
 
   async freeBytes(): Promise<number | undefined> {

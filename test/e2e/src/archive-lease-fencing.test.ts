@@ -59,7 +59,10 @@ describe("recording lease fencing", () => {
     await redis?.stop();
   });
 
-  const segments = () => readdirSync(`${dir}/archive/seg/cam-001`).length;
+  const segments = () =>
+    readdirSync(`${dir}/archive/seg/cam-001`, { recursive: true }).filter((n) =>
+      String(n).endsWith(".flv"),
+    ).length;
 
   it("stops writing within the ttl of Redis going silent, and records again after", async () => {
     await eventually("segments stored", () => segments() >= 2, 20_000);

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { HealthMonitor } from "@vis/proto/vis/health/v1/monitor_pb";
 import { Lifecycle, StreamProtocol } from "@vis/proto/vis/registry/v1/model_pb";
 import { createRpcClient, type RpcClient } from "@vis/rpc";
@@ -99,7 +99,11 @@ describe("hub archive with the registry and the health monitor", () => {
 
   const segmentFiles = () => {
     try {
-      return readdirSync(join(dir, "archive", "seg", recorded));
+      // file names (the store keeps them in shard folders)
+      return readdirSync(join(dir, "archive", "seg", recorded), { recursive: true })
+        .map((n) => basename(String(n)))
+        .filter((n) => n.endsWith(".flv"))
+        .sort();
     } catch {
       return [];
     }

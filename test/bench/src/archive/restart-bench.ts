@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   Archive,
   FsSegmentStore,
@@ -187,8 +187,8 @@ export async function restartBench(o: {
 
   // the archive as the recorder leaves it: segment i ↔ record seq i
   const b0 = performance.now();
-  await mkdir(join(root, "seg", CAMERA), { recursive: true });
-  await mkdir(join(root, "man", CAMERA), { recursive: true });
+  // laid out as the store lays them out (shard folders), through its own path mapping
+  const layout = new FsSegmentStore(root);
   let head: ManifestRecord | undefined;
   for (let i = 0; i < n; i += BATCH) {
     const recs: ManifestRecord[] = [];
@@ -196,10 +196,14 @@ export async function restartBench(o: {
       head = nextRecord(CAMERA, head, body(j));
       recs.push(head);
     }
+    const dirs = new Set(
+      recs.flatMap((r) => [layout.pathOf(r.key), layout.pathOf(manifestKey(CAMERA, r.seq))]),
+    );
+    for (const d of new Set([...dirs].map((p) => dirname(p)))) await mkdir(d, { recursive: true });
     await Promise.all(
       recs.flatMap((r) => [
-        link(master, join(root, r.key)),
-        writeFile(join(root, manifestKey(CAMERA, r.seq)), JSON.stringify(r), { mode: 0o444 }),
+        link(master, layout.pathOf(r.key)),
+        writeFile(layout.pathOf(manifestKey(CAMERA, r.seq)), JSON.stringify(r), { mode: 0o444 }),
       ]),
     );
   }

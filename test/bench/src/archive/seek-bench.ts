@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Archive, ExportSigner, FsSegmentStore, segmentKey, TimeIndex } from "@vis/archive";
 import { GrantIssuer, generateSigningKey, publicJwks, RevocationList } from "@vis/grants";
 import { Redis } from "ioredis";
@@ -98,7 +98,7 @@ async function naiveSeek(
   timeoutMs: number,
 ): Promise<number> {
   const t0 = performance.now();
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".flv")).sort();
+  const names = (await readdir(dir, { recursive: true })).filter((n) => n.endsWith(".flv")).sort();
   const list = join(tmp, `concat-${randomBytes(3).toString("hex")}.txt`);
   await writeFile(
     list,
@@ -161,12 +161,15 @@ export async function seekBench(o: {
   const root = join(o.dir, "store");
   const n = Math.ceil((o.hours * 3600_000) / SEG_MS);
   const t0 = Date.UTC(2026, 10, 1);
-  await mkdir(join(root, "seg", CAMERA), { recursive: true });
+  // laid out as the store lays segments out (shard folders), through its own path mapping
+  const layout = new FsSegmentStore(root);
   for (let i = 0; i < n; i += 500) {
     await Promise.all(
-      Array.from({ length: Math.min(500, n - i) }, (_, j) => {
+      Array.from({ length: Math.min(500, n - i) }, async (_, j) => {
         const s = t0 + (i + j) * SEG_MS;
-        return link(master, join(root, segmentKey(CAMERA, s, s + SEG_MS)));
+        const path = layout.pathOf(segmentKey(CAMERA, s, s + SEG_MS));
+        await mkdir(dirname(path), { recursive: true });
+        return link(master, path);
       }),
     );
   }
