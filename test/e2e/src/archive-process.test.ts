@@ -1,9 +1,6 @@
 import { type Bus, connectBus } from "@vis/bus";
-import { VisError } from "@vis/errors";
-import { Access } from "@vis/proto/vis/access/v1/access_pb";
 import { ArchiveRefusedSchema, ExportCreatedSchema } from "@vis/proto/vis/archive/v1/events_pb";
 import { SessionEndedSchema } from "@vis/proto/vis/gateway/v1/events_pb";
-import { createRpcServer, type RpcServer, type ServiceImpl } from "@vis/rpc";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import {
   makeTempDir,
@@ -15,7 +12,8 @@ import {
   startServiceProcess,
 } from "@vis/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GrantIssuer, generateSigningKey, publicJwks } from "../../../libs/grants/src/index.ts";
+import type { GrantIssuer } from "../../../libs/grants/src/index.ts";
+import { type AccessStandIn, startAccessStandIn } from "./access-stand-in.ts";
 import { mediaTags, readHttpFlv } from "./gateway-fixture.ts";
 import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
 
@@ -26,7 +24,7 @@ describe("gateway process with the hub archive", () => {
   let nats: NatsServer;
   let redis: RedisServer;
   let sim: Simulator;
-  let access: RpcServer;
+  let access: AccessStandIn;
   let gateway: ServiceProcess;
   let bus: Bus;
   let base: string;
@@ -39,23 +37,8 @@ describe("gateway process with the hub archive", () => {
       startRedis(),
       startSimulator({ cameras: 1 }),
     ]);
-    const ring = { keys: [await generateSigningKey()] };
-    issuer = new GrantIssuer(ring);
-    const jwksJson = JSON.stringify(publicJwks(ring));
-    access = createRpcServer({});
-    access.add(Access, {
-      ...Object.fromEntries(
-        Access.methods.map((m) => [
-          m.localName,
-          async () => {
-            throw new VisError("unimplemented", `${m.name} is not part of this stand-in`);
-          },
-        ]),
-      ),
-      getJwks: async () => ({ jwksJson }),
-      listRevocations: async () => ({ grants: [] }),
-    } as unknown as ServiceImpl<typeof Access>);
-    const accessPort = await access.listen();
+    access = await startAccessStandIn();
+    issuer = access.issuer;
     bus = await connectBus({ servers: nats.url, name: "archive-e2e" });
     for (const [subject, schema] of [
       ["vis.archive.export.created", ExportCreatedSchema],
@@ -74,7 +57,7 @@ describe("gateway process with the hub archive", () => {
         ...serviceEnv(nats, redis, `${dir}/gateway.spans.jsonl`),
         VIS_PLAY_PORT: "0",
         VIS_PULL_SOURCE_TEMPLATE: `${sim.rtmpUrl}/{camera}`,
-        VIS_AUTH_AUTHORIZER_ADDRESS: `127.0.0.1:${accessPort}`,
+        VIS_AUTH_AUTHORIZER_ADDRESS: access.address,
         VIS_EGRESS_REFUSAL_DELAY_MS: "50",
         VIS_ARCHIVE_DIR: `${dir}/archive`,
         VIS_ARCHIVE_CAMERAS: "cam-001",
@@ -92,7 +75,7 @@ describe("gateway process with the hub archive", () => {
   afterAll(async () => {
     await gateway?.stop();
     await bus?.close();
-    await access?.close(0);
+    await access?.close();
     await sim?.close();
     await nats?.stop();
     await redis?.stop();

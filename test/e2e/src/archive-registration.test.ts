@@ -6,7 +6,6 @@ import { type Bus, connectBus } from "@vis/bus";
 import { Outcome } from "@vis/proto/vis/access/v1/decision_pb";
 import { HoldPhase } from "@vis/proto/vis/access/v1/log_pb";
 import { Action, AgencyKind, AgencyLevel, Mode } from "@vis/proto/vis/access/v1/request_pb";
-import { Lifecycle } from "@vis/proto/vis/registry/v1/model_pb";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import { repoRoot, runToExit, type ServiceProcess, startServiceProcess } from "@vis/test-harness";
 import { Redis } from "ioredis";
@@ -17,9 +16,14 @@ import {
   REGISTERED_EVENTS,
 } from "../../../services/gateway/src/archive/archive-events.ts";
 import { ArchiveOutbox } from "../../../services/gateway/src/archive/outbox.ts";
-import { type AuthzHub, DISTRICT, lawfulRequest, startAuthzHub } from "./authorizer-fixture.ts";
+import {
+  type AuthzHub,
+  DISTRICT,
+  lawfulRequest,
+  seedRegistry,
+  startAuthzHub,
+} from "./authorizer-fixture.ts";
 import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
-import { cameraInit, systemInit } from "./registry-fixture.ts";
 
 // Every act on archived footage is registered (Art. 21(7), 22(3), 25): a legal hold placed and
 // released, a refused delete, and removals after retention become entries of the registration log,
@@ -36,40 +40,10 @@ describe("archive acts in the registration log", () => {
     [hub, sim] = await Promise.all([startAuthzHub(), startSimulator({ cameras: 1 })]);
     const cam = sim.cameras[0];
     if (cam === undefined) throw new Error("simulator started no camera");
-    for (const [id, kind, name] of [
-      ["wujin-police", 2, "Wujin police"],
-      ["wujin-traffic-police", 2, "Wujin traffic police"],
-      ["wujin-mall", 8, "Wujin mall"],
-    ] as const) {
-      await hub.reg.createAgency({ agency: { id, kind, name, district: DISTRICT } });
-    }
-    const created = await hub.reg.createSystem({
-      system: systemInit({
-        id: "mall",
-        ownerAgencyId: "wujin-mall",
-        district: DISTRICT,
-        status: Lifecycle.IN_SERVICE,
-        builtDate: "2024-05-01",
-        acceptedDate: "2024-06-01",
-        inServiceDate: "2024-06-02",
-      }),
+    await seedRegistry(hub, {
+      police: [["wujin-traffic-police", "Wujin traffic police"]],
+      liveSources: { "cam-a": cam.rtmpUrl },
     });
-    await hub.reg.createCamera({
-      camera: { ...cameraInit("mall", "cam-a"), id: "cam-a", liveSources: [{ url: cam.rtmpUrl }] },
-    });
-    await hub.reg.setSharing({
-      systemId: "mall",
-      optedIn: true,
-      limits: { allCameras: true, live: true, recorded: true },
-      expectedVersion: created.system?.version ?? 1n,
-    });
-    const redis = new Redis(hub.redis.url);
-    await eventually(
-      "the authorizer to hold the camera's facts",
-      async () => (await redis.exists("vis:authz:reg:camera:cam-a")) === 1,
-      30_000,
-    );
-    redis.disconnect();
     archiveDir = join(hub.dir, "archive");
     gateway = await startServiceProcess({
       name: "gateway",

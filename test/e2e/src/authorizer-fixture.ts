@@ -123,12 +123,20 @@ export const DISTRICT = "wujin";
  * live and recorded (cameras cam-a, cam-b), and one shared live only (cam-live). Waits until the
  * authorizer has consumed the facts.
  */
-export async function seedRegistry(hub: AuthzHub): Promise<{ operator: string; systemId: string }> {
+export async function seedRegistry(
+  hub: AuthzHub,
+  options: {
+    /** Live source URL per camera (e.g. a simulator's RTMP stream), for tests that play. */
+    readonly liveSources?: Readonly<Record<string, string>>;
+    /** More police agencies of the district (id, name). */
+    readonly police?: readonly (readonly [string, string])[];
+  } = {},
+): Promise<{ operator: string; systemId: string }> {
   const reg = hub.reg;
   const operator = "wujin-mall";
-  await reg.createAgency({
-    agency: { id: "wujin-police", kind: 2, name: "Wujin police", district: DISTRICT },
-  });
+  for (const [id, name] of [["wujin-police", "Wujin police"], ...(options.police ?? [])]) {
+    await reg.createAgency({ agency: { id, kind: 2, name, district: DISTRICT } });
+  }
   await reg.createAgency({
     agency: { id: operator, kind: 8, name: "Wujin mall", district: DISTRICT },
   });
@@ -149,8 +157,12 @@ export async function seedRegistry(hub: AuthzHub): Promise<{ operator: string; s
         retentionDays: 30,
       }),
     });
-    for (const cam of s.cams)
-      await reg.createCamera({ camera: { ...cameraInit(s.id, cam), id: cam } });
+    for (const cam of s.cams) {
+      const url = options.liveSources?.[cam];
+      await reg.createCamera({
+        camera: { ...cameraInit(s.id, cam), id: cam, ...(url ? { liveSources: [{ url }] } : {}) },
+      });
+    }
     await reg.setSharing({
       systemId: s.id,
       optedIn: true,

@@ -1,8 +1,6 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type Bus, connectBus } from "@vis/bus";
-import { VisError } from "@vis/errors";
-import { Access } from "@vis/proto/vis/access/v1/access_pb";
 import { GrantRevokedEventSchema } from "@vis/proto/vis/access/v1/events_pb";
 import {
   GatewayPresenceSchema,
@@ -13,7 +11,6 @@ import {
   SessionStartedSchema,
 } from "@vis/proto/vis/gateway/v1/events_pb";
 import { GatewayStreamStatsSchema, UpstreamState } from "@vis/proto/vis/health/v1/events_pb";
-import { createRpcServer, type RpcServer, type ServiceImpl } from "@vis/rpc";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import {
   makeTempDir,
@@ -25,7 +22,8 @@ import {
   startServiceProcess,
 } from "@vis/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GrantIssuer, generateSigningKey, publicJwks } from "../../../libs/grants/src/index.ts";
+import type { GrantIssuer } from "../../../libs/grants/src/index.ts";
+import { type AccessStandIn, startAccessStandIn } from "./access-stand-in.ts";
 import { mediaTags, readHttpFlv } from "./gateway-fixture.ts";
 import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
 
@@ -36,7 +34,7 @@ describe("gateway service process", () => {
   let nats: NatsServer;
   let redis: RedisServer;
   let sim: Simulator;
-  let access: RpcServer;
+  let access: AccessStandIn;
   let gateway: ServiceProcess;
   let bus: Bus;
   let playUrl: string;
@@ -49,31 +47,13 @@ describe("gateway service process", () => {
       startRedis(),
       startSimulator({ cameras: 1 }),
     ]);
-    const ring = { keys: [await generateSigningKey()] };
-    issuer = new GrantIssuer(ring);
-    const jwksJson = JSON.stringify(publicJwks(ring));
-    const unimplemented = Object.fromEntries(
-      Access.methods.map((m) => [
-        m.localName,
-        async () => {
-          throw new VisError("unimplemented", `${m.name} is not part of this stand-in`);
-        },
-      ]),
-    );
-    access = createRpcServer({});
-    access.add(Access, {
-      ...unimplemented,
-      getJwks: async () => ({ jwksJson }),
-      listRevocations: async () => ({
-        grants: [
-          {
-            grantId: "g-revoked-before",
-            grantEndsAt: timestampFromDate(new Date(Date.now() + 3600_000)),
-          },
-        ],
-      }),
-    } as unknown as ServiceImpl<typeof Access>);
-    const accessPort = await access.listen();
+    access = await startAccessStandIn([
+      {
+        grantId: "g-revoked-before",
+        grantEndsAt: timestampFromDate(new Date(Date.now() + 3600_000)),
+      },
+    ]);
+    issuer = access.issuer;
     bus = await connectBus({ servers: nats.url, name: "gateway-e2e" });
     for (const [subject, schema] of [
       ["vis.gateway.session.started", SessionStartedSchema],
@@ -95,7 +75,7 @@ describe("gateway service process", () => {
         VIS_PLAY_PORT: "0",
         VIS_PULL_SOURCE_TEMPLATE: `${sim.rtmpUrl}/{camera}`,
         VIS_PULL_CAMERAS: "cam-001",
-        VIS_AUTH_AUTHORIZER_ADDRESS: `127.0.0.1:${accessPort}`,
+        VIS_AUTH_AUTHORIZER_ADDRESS: access.address,
         VIS_STATS_INTERVAL_MS: "1000",
         VIS_EGRESS_REFUSAL_DELAY_MS: "50",
       },
@@ -106,7 +86,7 @@ describe("gateway service process", () => {
   afterAll(async () => {
     await gateway?.stop();
     await bus?.close();
-    await access?.close(0);
+    await access?.close();
     await sim?.close();
     await nats?.stop();
     await redis?.stop();

@@ -2,15 +2,12 @@ import { join } from "node:path";
 import { Outcome } from "@vis/proto/vis/access/v1/decision_pb";
 import { RevokedBy } from "@vis/proto/vis/access/v1/log_pb";
 import { Mode } from "@vis/proto/vis/access/v1/request_pb";
-import { Lifecycle } from "@vis/proto/vis/registry/v1/model_pb";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import { type ServiceProcess, startServiceProcess } from "@vis/test-harness";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuthzHub, DISTRICT, lawfulRequest, startAuthzHub } from "./authorizer-fixture.ts";
+import { type AuthzHub, lawfulRequest, seedRegistry, startAuthzHub } from "./authorizer-fixture.ts";
 import { mediaTags, readHttpFlv } from "./gateway-fixture.ts";
 import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
-import { cameraInit, systemInit } from "./registry-fixture.ts";
 
 // The product's main path, every part real: an operator's camera registered in the registry, a
 // lawful live request decided by the authorizer, the grant played through the gateway, which pulls
@@ -25,40 +22,9 @@ describe("police live flow: registry → authorizer → gateway", () => {
     [hub, sim] = await Promise.all([startAuthzHub(), startSimulator({ cameras: 1 })]);
     const cam = sim.cameras[0];
     if (cam === undefined) throw new Error("simulator started no camera");
-    await hub.reg.createAgency({
-      agency: { id: "wujin-police", kind: 2, name: "Wujin police", district: DISTRICT },
+    await seedRegistry(hub, {
+      liveSources: { "cam-a": cam.rtmpUrl },
     });
-    await hub.reg.createAgency({
-      agency: { id: "wujin-mall", kind: 8, name: "Wujin mall", district: DISTRICT },
-    });
-    const created = await hub.reg.createSystem({
-      system: systemInit({
-        id: "mall",
-        ownerAgencyId: "wujin-mall",
-        district: DISTRICT,
-        status: Lifecycle.IN_SERVICE,
-        builtDate: "2024-05-01",
-        acceptedDate: "2024-06-01",
-        inServiceDate: "2024-06-02",
-      }),
-    });
-    // The camera's live source is the simulated recorder's RTMP stream, nothing else.
-    await hub.reg.createCamera({
-      camera: { ...cameraInit("mall", "cam-a"), id: "cam-a", liveSources: [{ url: cam.rtmpUrl }] },
-    });
-    await hub.reg.setSharing({
-      systemId: "mall",
-      optedIn: true,
-      limits: { allCameras: true, live: true, recorded: true },
-      expectedVersion: created.system?.version ?? 1n,
-    });
-    const redis = new Redis(hub.redis.url);
-    await eventually(
-      "the authorizer to hold the camera's facts",
-      async () => (await redis.exists("vis:authz:reg:camera:cam-a")) === 1,
-      30_000,
-    );
-    redis.disconnect();
     gateway = await startServiceProcess({
       name: "gateway",
       entry: serviceEntry("gateway"),

@@ -9,44 +9,16 @@ import {
   FsSegmentStore,
   manifestKey,
   nextRecord,
-  type SegmentStore,
   segmentKey,
   sha256Hex,
   TimeIndex,
 } from "../../../libs/archive/src/index.ts";
+import { CountingStore } from "../../bench/src/archive/counting-store.ts";
 
 // A gateway restart must not read a month of records before recording again: with the index and
 // the head hint in Redis it reads only what is past them, and still repairs a crash's leftovers
 // (a segment stored but never linked, a record linked but never indexed). Real redis-server, real
 // filesystem store; the store is counted, not replaced.
-class CountingStore implements SegmentStore {
-  gets = 0;
-  listed = 0;
-  constructor(private readonly inner: SegmentStore) {}
-  put(key: string, data: Uint8Array) {
-    return this.inner.put(key, data);
-  }
-  get(key: string) {
-    this.gets++;
-    return this.inner.get(key);
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  async *list(prefix: string, startAfter?: string) {
-    for await (const o of this.inner.list(prefix, startAfter)) {
-      this.listed++;
-      yield o;
-    }
-  }
-  remove(key: string) {
-    return this.inner.remove(key);
-  }
-  freeBytes() {
-    return this.inner.freeBytes();
-  }
-}
-
 describe("archive restart: catch up from the hints, repair a crash's leftovers", () => {
   const root = mkdtempSync(join(tmpdir(), "vis-restart-"));
   let server: RedisServer;

@@ -10,13 +10,13 @@ import {
   type ManifestRecord,
   manifestKey,
   nextRecord,
-  type SegmentStore,
   segmentKey,
   sha256Hex,
   TimeIndex,
   verifyChain,
 } from "@vis/archive";
 import { Redis } from "ioredis";
+import { CountingStore } from "./counting-store.ts";
 
 /** One restart path: times are medians over the runs; counts are the last run's. */
 export interface RestartPath {
@@ -51,37 +51,6 @@ export interface RestartResult {
 const SEG_MS = 2000;
 const CAMERA = "cam-restart";
 const BATCH = 500;
-
-/** Counts what a restart reads; the real store does the work. */
-class CountingStore implements SegmentStore {
-  gets = 0;
-  heads = 0;
-  listed = 0;
-  constructor(private readonly inner: SegmentStore) {}
-  put(key: string, data: Uint8Array) {
-    return this.inner.put(key, data);
-  }
-  get(key: string) {
-    this.gets++;
-    return this.inner.get(key);
-  }
-  head(key: string) {
-    this.heads++;
-    return this.inner.head(key);
-  }
-  async *list(prefix: string, startAfter?: string) {
-    for await (const o of this.inner.list(prefix, startAfter)) {
-      this.listed++;
-      yield o;
-    }
-  }
-  remove(key: string) {
-    return this.inner.remove(key);
-  }
-  freeBytes() {
-    return this.inner.freeBytes();
-  }
-}
 
 /** Counts the index's Redis commands. */
 class CountingRedis implements IndexRedis {
