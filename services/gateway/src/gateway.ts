@@ -171,6 +171,17 @@ export class Gateway {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const h of this.#mounted) if (await h(req, res)) return;
+    if (req.method === "OPTIONS") {
+      // a browser's preflight before a play with `Authorization: Bearer` (tokens, never cookies)
+      res.writeHead(204, {
+        "access-control-allow-origin": "*",
+        "access-control-allow-methods": "GET",
+        "access-control-allow-headers": "authorization",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return;
+    }
     let route: Route | undefined;
     try {
       route = parsePlayRoute(req, false);

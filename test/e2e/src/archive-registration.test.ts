@@ -231,6 +231,27 @@ describe("archive acts in the registration log", () => {
     expect(byOfficer.entries.length).toBe(2);
   });
 
+  it("browser players on the police platform's origin: CORS on recorded and live, preflight answered", async () => {
+    for (const path of ["/recorded/cam-a.flv", "/archive/holds", "/live/cam-a.flv"]) {
+      const pre = await fetch(new URL(path, archiveUrl), {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://police.example",
+          "access-control-request-method": "GET",
+          "access-control-request-headers": "authorization",
+        },
+      });
+      expect(pre.status, path).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin"), path).toBe("*");
+      expect(pre.headers.get("access-control-allow-headers"), path).toMatch(/authorization/);
+    }
+    // a refusal is readable cross-origin too, and names what is missing
+    const refused = await fetch(new URL("/recorded/cam-a.flv?start=0&end=1000", archiveUrl));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    expect(refused.headers.get("access-control-expose-headers")).toMatch(/x-vis-first-frame/);
+  });
+
   it("a delete inside retention is refused citing Art. 22(3), registered, and removes nothing", async () => {
     const store = new FsSegmentStore(archiveDir);
     const keys: string[] = [];

@@ -57,6 +57,8 @@ export interface ArchiveHttpDeps {
 const PACE_LEAD_MS = 4000;
 const HLS_IDLE_MS = 12_000;
 
+const EXPOSED_HEADERS = "x-vis-first-frame, x-vis-export-id, content-disposition";
+
 const FLV_HEAD = {
   "content-type": "video/x-flv",
   "cache-control": "no-store",
@@ -101,6 +103,19 @@ export class ArchiveHttp {
     const url = new URL(req.url ?? "/", "http://archive.invalid");
     if (!url.pathname.startsWith("/recorded/") && !url.pathname.startsWith("/archive/")) {
       return false;
+    }
+    // browser players (mpegts.js, hls.js) on the police platform's own origin: grants are bearer
+    // tokens, never cookies, so any origin may call; the first-frame time and export id are readable
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-expose-headers", EXPOSED_HEADERS);
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        "access-control-allow-methods": "GET, POST, DELETE, PUT",
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return true;
     }
     let what = "request";
     let camera = "";
