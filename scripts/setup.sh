@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what VISLink needs on a Debian/Ubuntu machine, idempotently:
-#   Debian packages nats-server, redis-server, ffmpeg (and chromium for browser tests),
+#   Debian packages nats-server, redis-server, ffmpeg (and chromium for the browser tests when
+#   VIS_SETUP_BROWSER=1, as scripts/test sets it),
 #   pnpm at the version pinned in package.json, and the workspace's npm packages.
 # Sourced by scripts/hub and scripts/test; safe to run on its own.
 set -euo pipefail
@@ -35,8 +36,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 \
     || die "apt-get install ${need[*]} failed: see the output above"
   for pkg in "${need[@]}"; do
-    bin=$pkg; [ "$pkg" = chromium ] || command -v "$bin" >/dev/null \
-      || die "$pkg was installed but '$bin' is still not on PATH ($PATH)"
+    command -v "$pkg" >/dev/null || die "$pkg was installed but '$pkg' is still not on PATH ($PATH)"
   done
 fi
 
