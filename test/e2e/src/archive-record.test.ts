@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Simulator, startSimulator } from "@vis/simulator";
@@ -179,7 +180,58 @@ describe("hub archive: record, play back, export, retention", () => {
     expect(probeCodecs(file)).toEqual(["aac", "h264"]);
     const noToken = await fetch(`${edge.base}/recorded/cam-001/0.ts?start=${t1}&end=${t2}`);
     expect(noToken.status).toBe(401);
+    // one timeline across the pieces (players need continuous timestamps or a discontinuity)
+    const pts = await hlsVideoPts(text);
+    expectContinuous(pts, t2 - t1);
   });
+
+  /** Fetches every piece of a playlist; the video packets' PTS (s) of the pieces in order. */
+  const hlsVideoPts = async (playlist: string, camera = "cam-001") => {
+    const entries = playlist.split("\n").filter((l) => l.includes(".ts?"));
+    const all: number[] = [];
+    for (const [i, e] of entries.entries()) {
+      const res = await fetch(`${edge.base}/recorded/${camera}/${e}`);
+      expect(res.status, e).toBe(200);
+      const file = join(dir, `hls-${camera}-${i}.ts`);
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      const out = spawnSync(
+        "ffprobe",
+        [
+          "-v",
+          "error",
+          "-select_streams",
+          "v",
+          "-show_entries",
+          "packet=pts_time",
+          "-of",
+          "csv=p=0",
+          file,
+        ],
+        { encoding: "utf8" },
+      );
+      all.push(
+        ...out.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => Number.parseFloat(l)),
+      );
+    }
+    return all;
+  };
+  /** Increasing PTS with no jump over 0.2 s (25 fps: 0.04 s), covering about `windowMs`. */
+  const expectContinuous = (pts: number[], windowMs: number) => {
+    const sorted = [...pts].sort((a, b) => a - b);
+    expect(sorted.length).toBeGreaterThan(20);
+    let gap = 0;
+    for (let i = 1; i < sorted.length; i++)
+      gap = Math.max(gap, (sorted[i] ?? 0) - (sorted[i - 1] ?? 0));
+    expect(gap, "largest PTS gap between video frames (s)").toBeLessThan(0.2);
+    const span = (sorted.at(-1) ?? 0) - (sorted[0] ?? 0);
+    expect(span).toBeGreaterThan(windowMs / 1000 - GOP_MS / 1000 - 0.5);
+    expect(span).toBeLessThan(windowMs / 1000);
+    // no frame twice
+    expect(new Set(sorted.map((t) => t.toFixed(3))).size).toBe(sorted.length);
+  };
 
   it("exports an MP4 with a signed manifest that verifies; a tampered clip is detected", async () => {
     const segs = await segments();
@@ -396,5 +448,47 @@ describe("hub archive: record, play back, export, retention", () => {
     expect(media.find((t) => t.kind === "video")).toMatchObject({ keyframe: true });
     expect(first + Math.max(...media.map((t) => t.timestamp))).toBeLessThan(t2);
     expect(media.filter((t) => t.kind === "video").length).toBeGreaterThan(50);
+  });
+
+  it("HLS of an operator's recording: 10 s pieces joined at keyframes, one timeline, nothing lost", async () => {
+    const cams = await sim.listCameras();
+    const rec = cams.find((c) => c.id === "cam-002")?.recorded;
+    const end = Date.parse(rec?.end ?? "");
+    const t2 = end - 1000;
+    const t1 = Math.max(Date.parse(rec?.start ?? "") + 1000, t2 - 25_000);
+    expect(t2 - t1).toBeGreaterThan(11_000); // at least two pieces
+    const token = await edge.token({
+      cameras: ["cam-002"],
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+    });
+    const res = await fetch(url("/recorded/cam-002/index.m3u8", { start: t1, end: t2, token }));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const entries = text.split("\n").filter((l) => l.includes(".ts?"));
+    expect(entries).toHaveLength(Math.ceil((t2 - t1) / 10_000));
+    expectContinuous(await hlsVideoPts(text, "cam-002"), t2 - t1);
+  });
+
+  it("refuses an export longer than the configured maximum, naming the field", async () => {
+    const t2 = Date.now();
+    const t1 = t2 - 31 * 60_000;
+    const token = await edge.token({
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+      action: "export",
+    });
+    const res = await fetch(
+      url("/archive/exports", { camera: "cam-001", start: t1, end: t2, token }),
+      {
+        method: "POST",
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: "invalid_argument",
+        field: "end",
+        message: expect.stringMatching(/at most 30 min/),
+      },
+    });
   });
 });

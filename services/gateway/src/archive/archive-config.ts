@@ -55,6 +55,8 @@ export const archiveConfig = {
     paceLeadMs: int(4_000, 0, 60_000),
     /** A recorded HLS session (grant, viewer, camera) ends this long after its last request. */
     hlsIdleMs: int(12_000, 1_000, 600_000),
+    /** Longest window one export (MP4 copy) covers; longer ones are refused, to be split. */
+    exportMaxMs: int(1_800_000, 10_000, 7_200_000),
     /** How often facts for the registration log that NATS did not take are published again. */
     outboxRetryMs: int(5_000, 200, 600_000),
   },

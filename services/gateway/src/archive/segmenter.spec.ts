@@ -112,6 +112,37 @@ describe("window cutter", () => {
     expect(out.indexOf("FLV", 3)).toBe(-1);
   });
 
+  it("pieces ending at the next keyframe join without a frame lost or sent twice", () => {
+    const run = (from: number, to: number, limit?: number) => {
+      const c = new WindowCutter(WALL + from, WALL + to, {
+        originMs: WALL + 170,
+        ...(limit === undefined ? {} : { limitMs: WALL + limit }),
+      });
+      const parts: Buffer[] = [];
+      for (const s of segs) {
+        c.startFile(s.startMs);
+        parts.push(...c.push(s.data));
+      }
+      // timestamps count from the window's start (170) in every piece
+      return media(Buffer.concat(parts)).map((t) => ({ ...t, wall: WALL + 170 + t.ts }));
+    };
+    const whole = run(170, 1500);
+    // three pieces of one window [170, 1500): the first two run on to their next keyframe
+    const pieces = [run(170, 600, 1500), run(600, 1000, 1500), run(1000, 1500)];
+    const joined = pieces.flat();
+    expect(joined.map((t) => [t.type, t.wall])).toEqual(whole.map((t) => [t.type, t.wall]));
+    // each piece after the first starts at a keyframe; the first two end just before one
+    for (const p of pieces) expect(p[0]).toMatchObject({ type: 9, key: true });
+    // one timeline across the pieces: piece 2 starts where piece 1 stopped (keyframe at 645)
+    expect(pieces[1]?.[0]?.ts).toBe(645 - 170);
+    const videoTs = joined.filter((t) => t.type === 9).map((t) => t.ts);
+    expect(videoTs).toEqual([...videoTs].sort((a, b) => a - b));
+    expect(Math.max(...(pieces[0] ?? []).map((t) => t.wall))).toBeGreaterThanOrEqual(WALL + 600);
+    // never past the limit (the grant's end)
+    const capped = run(170, 600, 610);
+    expect(Math.max(...capped.map((t) => t.wall))).toBeLessThan(WALL + 610);
+  });
+
   it("a window with no keyframe yields nothing", () => {
     const { out, c } = cut(10, 100);
     expect(out.length).toBe(0);

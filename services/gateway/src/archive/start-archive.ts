@@ -382,6 +382,7 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
     events: bus,
     paceLeadMs: c.paceLeadMs,
     hlsIdleMs: c.hlsIdleMs,
+    exportMaxMs: c.exportMaxMs,
   });
   const port = await http.listen(c.host, c.port);
   d.logger.info(

@@ -52,10 +52,17 @@ export interface ArchiveHttpDeps {
   readonly paceLeadMs?: number;
   /** A recorded HLS session ends this long after its last request (default 12 000 ms). */
   readonly hlsIdleMs?: number;
+  /** Longest window one export (MP4 copy) may cover. */
+  readonly exportMaxMs?: number;
 }
 
 const PACE_LEAD_MS = 4000;
 const HLS_IDLE_MS = 12_000;
+
+/** Default longest export: an MP4 is built in memory, so copies are bounded (30 min). */
+const EXPORT_MAX_MS = 30 * 60_000;
+/** Pull-through HLS: the operator's window is served in pieces of this length. */
+const PULL_PIECE_MS = 10_000;
 
 const EXPOSED_HEADERS = "x-vis-first-frame, x-vis-export-id, content-disposition";
 
@@ -231,19 +238,7 @@ export class ArchiveHttp {
         what: "export",
         camera,
         run: async (res) => {
-          const { grant, r } = await this.#authorize(req, url, camera, "export");
-          const out = await createExport(
-            this.#d.archive,
-            this.#d.locator,
-            this.#d.signer,
-            grant,
-            camera,
-            r.fromMs,
-            r.toMs,
-            this.#d.ffmpegPath,
-          );
-          await this.#holdFor(grant, out.manifest);
-          this.#d.events?.exportCreated?.(out.manifest, req.socket.remoteAddress ?? "");
+          const out = await this.#export(req, url, camera);
           json(res, 201, {
             manifest: out.manifest,
             clip: `/archive/exports/${out.manifest.exportId}.mp4`,
@@ -261,19 +256,8 @@ export class ArchiveHttp {
           what: "export",
           camera,
           run: async (res) => {
-            const { grant, r } = await this.#authorize(req, url, camera, "export");
-            const out = await createExport(
-              this.#d.archive,
-              this.#d.locator,
-              this.#d.signer,
-              grant,
-              camera,
-              r.fromMs,
-              r.toMs,
-              this.#d.ffmpegPath,
-            );
-            await this.#holdFor(grant, out.manifest);
-            this.#d.events?.exportCreated?.(out.manifest, req.socket.remoteAddress ?? "");
+            const out = await this.#export(req, url, camera);
+            const r = out.manifest.window;
             const clip = await this.#d.archive.store.get(out.clipKey);
             res.writeHead(200, {
               "content-type": "video/mp4",
@@ -420,7 +404,13 @@ export class ArchiveHttp {
     fromMs: number,
     toMs: number,
   ): Promise<{ fromMs: number; toMs: number }[]> {
-    if (!this.#d.locator.archivedByHub(camera)) return [{ fromMs, toMs }];
+    if (!this.#d.locator.archivedByHub(camera)) {
+      // the operator's recorder: fixed pieces (each cut from keyframe to keyframe, see #hlsPiece)
+      const pieces: { fromMs: number; toMs: number }[] = [];
+      for (let t = fromMs; t < toMs; t += PULL_PIECE_MS)
+        pieces.push({ fromMs: t, toMs: Math.min(toMs, t + PULL_PIECE_MS) });
+      return pieces;
+    }
     const plan = await this.#d.archive.plan(camera, fromMs, toMs);
     const pieces = plan.segments.map((s) => ({
       fromMs: Math.max(fromMs, s.startMs),
@@ -493,8 +483,17 @@ export class ArchiveHttp {
       piece.toMs - piece.fromMs,
     );
     if (touched instanceof VisError) throw touched;
+    // a pull-through piece before the window's end runs to the next keyframe (the next piece starts
+    // there), so the operator is asked for a little more; hub segments end where they end
+    const pulled = !this.#d.locator.archivedByHub(camera) && piece.toMs < r.toMs;
+    const fetchTo = pulled ? Math.min(r.toMs, piece.toMs + PULL_PIECE_MS) : piece.toMs;
+    // timestamps count from the window's start in every piece, so they run on across pieces
+    const cutter = new WindowCutter(piece.fromMs, piece.toMs, {
+      originMs: r.fromMs,
+      ...(pulled ? { limitMs: fetchTo } : {}),
+    });
     const ts = await remux(
-      windowFlv(this.#d.archive, this.#d.locator, camera, piece.fromMs, piece.toMs),
+      windowFlv(this.#d.archive, this.#d.locator, camera, piece.fromMs, fetchTo, undefined, cutter),
       "mpegts",
       this.#d.ffmpegPath,
     );
@@ -628,6 +627,36 @@ export class ArchiveHttp {
     await this.#d.archive.releaseHold(release);
     this.#d.events?.holdReleased?.(hold, release);
     json(res, 200, { hold, release });
+  }
+
+  /**
+   * A copy (Art. 24 复制) of a granted window: an MP4 with a signed manifest, kept past retention
+   * by a hold tied to the grant, and registered. Windows longer than `exportMaxMs` are refused
+   * before any work (the clip is built in memory): split them into several exports.
+   */
+  async #export(req: IncomingMessage, url: URL, camera: string) {
+    const { grant, r } = await this.#authorize(req, url, camera, "export");
+    const max = this.#d.exportMaxMs ?? EXPORT_MAX_MS;
+    if (r.toMs - r.fromMs > max) {
+      throw new VisError(
+        "invalid_argument",
+        `an export covers at most ${Math.round(max / 60_000)} min; this window is ${Math.round((r.toMs - r.fromMs) / 60_000)} min — split it into several exports`,
+        { field: "end" },
+      );
+    }
+    const out = await createExport(
+      this.#d.archive,
+      this.#d.locator,
+      this.#d.signer,
+      grant,
+      camera,
+      r.fromMs,
+      r.toMs,
+      this.#d.ffmpegPath,
+    );
+    await this.#holdFor(grant, out.manifest);
+    this.#d.events?.exportCreated?.(out.manifest, req.socket.remoteAddress ?? "");
+    return out;
   }
 
   /** An export's footage is kept past retention: a legal hold tied to its grant. */

@@ -21,7 +21,8 @@ export async function remux(
   const args = [
     ...["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "flv", "-i", "pipe:0"],
     ...["-map", "0:v?", "-map", "0:a?", "-c", "copy"],
-    ...(format === "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-f", "mpegts"]),
+    // HLS pieces keep their input timestamps (continuous across a playlist's pieces)
+    ...(format === "mp4" ? ["-movflags", "+faststart", "-f", "mp4"] : ["-copyts", "-f", "mpegts"]),
     "-y",
     out,
   ];

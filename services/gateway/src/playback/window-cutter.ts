@@ -26,9 +26,25 @@ export class WindowCutter {
   lastWall = -1;
   frames = 0;
 
-  constructor(fromMs: number, toMs: number) {
+  /** With `limitMs`, the cut may run past `toMs` to the next keyframe, never past this. */
+  readonly #hardEndMs: number;
+  readonly #endAtKeyframe: boolean;
+  readonly #originMs: number | undefined;
+
+  /**
+   * `limitMs`: end at the first video keyframe at or after `toMs` instead of the first tag (but
+   * before `limitMs`, the grant's end) — so consecutive pieces of one window, each starting at the
+   * first keyframe at or after its start, join without a frame lost or sent twice.
+   * `originMs`: output timestamps count from this wall time instead of the first keyframe — the
+   * pieces of one HLS playlist share it, so their timestamps run on from piece to piece.
+   */
+  constructor(fromMs: number, toMs: number, options: { limitMs?: number; originMs?: number } = {}) {
     this.fromMs = fromMs;
     this.toMs = toMs;
+    this.#endAtKeyframe = options.limitMs !== undefined;
+    this.#hardEndMs = Math.max(toMs, options.limitMs ?? toMs);
+    this.#originMs =
+      options.originMs === undefined ? undefined : Math.min(options.originMs, fromMs);
   }
 
   /** True once a tag at or after `toMs` was seen: nothing more will be emitted. */
@@ -105,7 +121,10 @@ export class WindowCutter {
       this.#base = this.#keyframeWall - ts;
     }
     const wall = this.#base + ts;
-    if (wall >= this.toMs) {
+    const ended =
+      wall >= this.#hardEndMs ||
+      (wall >= this.toMs && (!this.#endAtKeyframe || keyframe || this.#startWall === undefined));
+    if (ended) {
       if (this.#startWall !== undefined || type === 9) this.#done = true;
       return;
     }
@@ -116,7 +135,7 @@ export class WindowCutter {
     }
     if (wall < this.#startWall) return;
     const t = Buffer.from(tag);
-    setTagTs(t, 0, wall - this.#startWall);
+    setTagTs(t, 0, wall - (this.#originMs ?? this.#startWall));
     out.push(t);
     if (type === 9) this.frames++;
     this.lastWall = Math.max(this.lastWall, wall);
