@@ -74,11 +74,16 @@ function startPageServer(): Promise<{ server: Server; origin: string }> {
       type: "text/html; charset=utf-8",
       body:
         '<!doctype html><html><head><meta charset="utf-8"><title>platform player</title></head>' +
-        '<body><script src="/mpegts.js"></script><script src="/player.js"></script></body></html>',
+        '<body><script src="/mpegts.js"></script><script src="/hls.js"></script>' +
+        '<script src="/player.js"></script></body></html>',
     },
     "/mpegts.js": {
       type: "text/javascript",
       body: readFileSync(require.resolve("mpegts.js")),
+    },
+    "/hls.js": {
+      type: "text/javascript",
+      body: readFileSync(require.resolve("hls.js/dist/hls.min.js")),
     },
     "/favicon.ico": { type: "image/x-icon", body: "" },
     "/player.js": {
@@ -325,6 +330,36 @@ describe("a browser player (mpegts.js in headless Chromium) plays the gateway's 
     // every frame of what was played reached the decoder (at the clip's frame rate)
     expect(end.totalVideoFrames).toBeGreaterThanOrEqual(Math.floor(end.currentTime * CLIP.fps) - 5);
     await inPage("window.vis.stop('recorded')");
+  });
+
+  it("plays a granted recorded window over HLS (hls.js) to its end: one timeline across pieces", async () => {
+    const wait = recordingFrom + 12_000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const from = recordingFrom;
+    const to = Date.now() - 2500; // whole segments only
+    const token = await viewGrant({ from, to });
+    const url = `${playUrl}/recorded/cam-a/index.m3u8?start=${from}&end=${to}&token=${token}`;
+    await eventually(
+      "the gateway to accept the recorded grant",
+      async () => (await head(url)).status === 200,
+      30_000,
+    );
+    await inPage(`window.vis.playHls("hls", ${JSON.stringify(url)})`);
+    const s = await watch("hls", (x) => x.ended, 30_000);
+    report("recorded HLS, at its end", s);
+    const shown = JSON.stringify({ ...s, url: undefined });
+    expect(s.errors, shown).toEqual([]);
+    expect(s.mediaError, shown).toBeNull();
+    expect(s.ended, shown).toBe(true);
+    // played through every piece: about the window, less what precedes the first keyframe
+    const seconds = (to - from) / 1000;
+    expect(s.currentTime, shown).toBeGreaterThan(seconds - 3);
+    expect(s.currentTime, shown).toBeLessThan(seconds + 0.5);
+    expect(s.totalVideoFrames, shown).toBeGreaterThanOrEqual(
+      Math.floor(s.currentTime * CLIP.fps) - 10,
+    );
+    expect([s.videoWidth, s.videoHeight], shown).toEqual([640, 360]);
+    await inPage("window.vis.stop('hls')");
   });
 
   it("without a token the player reports the gateway's 401 and shows no frame", async () => {

@@ -1,5 +1,5 @@
-// The police platform's player, as a web page runs it: mpegts.js (HTTP-FLV → MSE) on a <video>.
-// Loaded by browser-playback.test.ts after the mpegts.js bundle; the test drives it through
+// The police platform's player, as a web page runs it: mpegts.js (HTTP-FLV → MSE) and hls.js (HLS →
+// MSE) on a <video>. Loaded by browser-playback.test.ts after the mpegts.js and hls.js bundles; the test drives it through
 // `window.vis` and reads plain, serialisable state back.
 (() => {
   const plays = new Map();
@@ -57,6 +57,57 @@
     plays.set(id, { player, video, s });
   }
 
+  /** Plays an HLS playlist with hls.js on a new muted <video> (recorded footage as HLS VOD). */
+  function playHls(id, url) {
+    const video = document.createElement("video");
+    video.muted = true;
+    video.playsInline = true;
+    video.width = 320;
+    document.body.appendChild(video);
+    const s = {
+      url,
+      startedAt: performance.now(),
+      firstFrameMs: null,
+      errors: [],
+      mediaInfo: null,
+      playRejected: null,
+      ended: false,
+    };
+    const hls = new Hls({ enableWorker: false });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      // non-fatal errors are recovered by hls.js itself; fatal ones end the play
+      if (data.fatal) {
+        s.errors.push({
+          type: data.type,
+          detail: data.details,
+          code: data.response?.code ?? null,
+          msg: String(data.reason ?? data.error?.message ?? ""),
+        });
+      }
+    });
+    hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
+      s.mediaInfo = {
+        mimeType: "application/vnd.apple.mpegurl",
+        pieces: data.levels?.[0]?.details?.fragments?.length ?? null,
+      };
+    });
+    video.addEventListener("ended", () => {
+      s.ended = true;
+    });
+    video.requestVideoFrameCallback(() => {
+      s.firstFrameMs = Math.round(performance.now() - s.startedAt);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    const started = video.play();
+    if (started && typeof started.catch === "function") {
+      started.catch((err) => {
+        s.playRejected = String(err);
+      });
+    }
+    plays.set(id, { player: { hls }, video, s });
+  }
+
   function state(id) {
     const p = plays.get(id);
     if (!p) throw new Error(`no play ${id}`);
@@ -84,6 +135,11 @@
     const p = plays.get(id);
     if (!p) return;
     plays.delete(id);
+    if (p.player.hls) {
+      p.player.hls.destroy();
+      p.video.remove();
+      return;
+    }
     p.player.pause();
     p.player.unload();
     p.player.detachMediaElement();
@@ -107,6 +163,7 @@
   const features = mpegts.getFeatureList();
   window.vis = {
     play,
+    playHls,
     state,
     stop,
     head,
