@@ -469,6 +469,39 @@ describe("hub archive: record, play back, export, retention", () => {
     expectContinuous(await hlsVideoPts(text, "cam-002"), t2 - t1);
   });
 
+  it("vis archive export: a window in pieces, each registered, downloaded and verified", async () => {
+    const segs = await segments();
+    const t1 = segs[1]?.startMs ?? 0;
+    const t2 = t1 + 8000;
+    const token = await edge.token({
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+      action: "export",
+    });
+    const prefix = join(dir, "cli-export");
+    const r = await cli(
+      ...["archive", "export", "--url", edge.base, "--token", token, "--camera", "cam-001"],
+      ...["--start", String(t1), "--end", String(t2), "--piece", "4s", "--out", prefix, "--json"],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { file: string; verified: boolean; from: string }[];
+    expect(rows.map((x) => [x.file, x.verified])).toEqual([
+      [`${prefix}-1.mp4`, true],
+      [`${prefix}-2.mp4`, true],
+    ]);
+    expect(Date.parse(rows[1]?.from ?? "")).toBe(t1 + 4000);
+    expect(probeCodecs(`${prefix}-2.mp4`)).toEqual(["aac", "h264"]);
+    // a view-only grant cannot copy: the gateway's refusal, named, exit 1
+    const viewOnly = await edge.token({
+      window: { from: Math.floor(t1 / 1000), to: Math.ceil(t2 / 1000) },
+    });
+    const refused = await cli(
+      ...["archive", "export", "--url", edge.base, "--token", viewOnly, "--camera", "cam-001"],
+      ...["--start", String(t1), "--end", String(t2), "--out", `${prefix}-x`],
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/permission_denied/);
+  });
+
   it("refuses an export longer than the configured maximum, naming the field", async () => {
     const t2 = Date.now();
     const t1 = t2 - 31 * 60_000;

@@ -1,8 +1,9 @@
 import type { HoldRelease, LegalHold } from "@vis/archive";
 import { VisError } from "@vis/errors";
-import { flagString, type ParsedArgs } from "../args.ts";
+import type { ParsedArgs } from "../args.ts";
 import { type Output, table } from "../output.ts";
 import { cliTime } from "./access.ts";
+import { gatewayCall as call, required } from "./gateway-http.ts";
 
 export const HOLDS_USAGE = `  archive holds --camera C --start T --end T
                                          legal holds on a window, in force and released
@@ -18,60 +19,6 @@ export const HOLDS_USAGE = `  archive holds --camera C --start T --end T
 interface HoldView {
   readonly hold: LegalHold;
   readonly release?: HoldRelease;
-}
-
-function required(args: ParsedArgs, name: string): string {
-  const v = flagString(args, name);
-  if (v === undefined || v === "") {
-    throw new VisError("invalid_argument", `--${name} is required`, { field: `--${name}` });
-  }
-  return v;
-}
-
-/** Calls the gateway's archive edge; its JSON error (code, field, article) becomes the CLI's. */
-async function call(
-  args: ParsedArgs,
-  method: "GET" | "POST",
-  path: string,
-  query: Record<string, string>,
-): Promise<Record<string, unknown>> {
-  const base = flagString(args, "url") ?? "http://127.0.0.1:8088";
-  if (!/^https?:\/\//.test(base)) {
-    throw new VisError("invalid_argument", "--url must be the gateway's http(s):// address", {
-      field: "--url",
-    });
-  }
-  const token = flagString(args, "token") ?? process.env.VIS_GRANT_TOKEN ?? "";
-  if (token === "") {
-    throw new VisError("invalid_argument", "--token (or VIS_GRANT_TOKEN) is required", {
-      field: "--token",
-      article: "Art. 24",
-    });
-  }
-  const url = new URL(path, base);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}` },
-    signal: AbortSignal.timeout(15_000),
-  }).catch((err: unknown) => {
-    throw new VisError("unavailable", `${base} did not answer: ${String(err)}`, { field: "--url" });
-  });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const e = (body.error ?? {}) as {
-      code?: string;
-      message?: string;
-      field?: string;
-      article?: string;
-    };
-    throw new VisError(
-      (e.code as ConstructorParameters<typeof VisError>[0]) ?? "unavailable",
-      e.message ?? `${url.pathname} answered ${res.status}`,
-      { ...(e.field ? { field: e.field } : {}), ...(e.article ? { article: e.article } : {}) },
-    );
-  }
-  return body;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

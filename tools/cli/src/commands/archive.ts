@@ -11,6 +11,7 @@ import {
 import { VisError } from "@vis/errors";
 import { flagString, type ParsedArgs } from "../args.ts";
 import type { Output } from "../output.ts";
+import { EXPORT_USAGE, runExportCommand } from "./archive-export.ts";
 import { HOLDS_USAGE, runHoldCommand } from "./archive-holds.ts";
 
 export const ARCHIVE_USAGE = `  archive verify CLIP MANIFEST --keys FILE|URL
@@ -18,7 +19,8 @@ export const ARCHIVE_USAGE = `  archive verify CLIP MANIFEST --keys FILE|URL
                                          from a file or the gateway's /archive/keys); names each problem
   archive chain DIR CAMERA               re-check a camera's hash-chained manifest and every stored
                                          segment in a filesystem archive; names the first bad record
-${HOLDS_USAGE}`;
+${HOLDS_USAGE}
+${EXPORT_USAGE}`;
 
 async function loadKeys(where: string): Promise<ExportJwks> {
   if (/^https?:\/\//.test(where)) {
@@ -101,7 +103,7 @@ export async function runArchiveCommand(
     );
     return problems.length === 0 ? 0 : 1;
   }
-  const held = await runHoldCommand(args, out);
+  const held = (await runHoldCommand(args, out)) ?? (await runExportCommand(args, out));
   if (held !== undefined) return held;
   throw new VisError("invalid_argument", `unknown archive command "${sub ?? ""}"; see vis help`, {
     field: "command",
