@@ -122,8 +122,32 @@ export class Archive {
       hashes.set(r.key, bytes === undefined ? undefined : sha256Hex(bytes));
     }
     const problems = verifyChain(records, (k) => hashes.get(k));
+    const unlinked: string[] = [];
     for await (const o of this.store.list(`seg/${camera}/`)) {
-      if (!hashes.has(o.key)) problems.push({ seq: -1, key: o.key, problem: "segment_unlinked" });
+      if (!hashes.has(o.key)) unlinked.push(o.key);
+    }
+    // a camera being recorded: a segment stored while this ran may be linked by now (a segment is
+    // stored, then linked); what is still unlinked after a second look is reported
+    const linkedSince = new Set<string>();
+    let seq = records.length;
+    const readOn = async () => {
+      for (
+        let r = await this.#record(camera, seq);
+        r !== undefined;
+        r = await this.#record(camera, seq)
+      ) {
+        linkedSince.add(r.key);
+        seq++;
+      }
+    };
+    if (unlinked.length > 0) await readOn();
+    if (unlinked.some((k) => !linkedSince.has(k))) {
+      // one more look after a moment: an append between its two writes
+      await new Promise((r) => setTimeout(r, 250));
+      await readOn();
+    }
+    for (const key of unlinked) {
+      if (!linkedSince.has(key)) problems.push({ seq: -1, key, problem: "segment_unlinked" });
     }
     return problems;
   }

@@ -409,6 +409,12 @@ export class ArchiveHttp {
       const pieces: { fromMs: number; toMs: number }[] = [];
       for (let t = fromMs; t < toMs; t += PULL_PIECE_MS)
         pieces.push({ fromMs: t, toMs: Math.min(toMs, t + PULL_PIECE_MS) });
+      // a short rest joins the piece before it: a piece needs a keyframe of its own
+      const last = pieces.at(-1);
+      const before = pieces.at(-2);
+      if (last && before && last.toMs - last.fromMs < PULL_PIECE_MS / 2) {
+        pieces.splice(-2, 2, { fromMs: before.fromMs, toMs: last.toMs });
+      }
       return pieces;
     }
     const plan = await this.#d.archive.plan(camera, fromMs, toMs);
