@@ -297,8 +297,18 @@ export class Archive {
 
   /** The holds in force on a camera (placed and not released). */
   async holds(camera: string): Promise<LegalHold[]> {
-    const released = new Set((await this.releases(camera)).map((r) => r.holdId));
-    return (await this.#readAll<LegalHold>(`hold/${camera}/`)).filter((h) => !released.has(h.id));
+    return (await this.allHolds(camera)).filter((h) => h.release === undefined).map((h) => h.hold);
+  }
+
+  /** Every hold of a camera, in force or released (with its release), in the order placed. */
+  async allHolds(camera: string): Promise<{ hold: LegalHold; release?: HoldRelease }[]> {
+    const releases = new Map((await this.releases(camera)).map((r) => [r.holdId, r]));
+    return (await this.#readAll<LegalHold>(`hold/${camera}/`))
+      .map((hold) => {
+        const release = releases.get(hold.id);
+        return release === undefined ? { hold } : { hold, release };
+      })
+      .sort((x, y) => x.hold.placedAt - y.hold.placedAt);
   }
 
   /** Every release of a camera's holds. */

@@ -151,7 +151,7 @@ export class FsSegmentStore implements SegmentStore {
         if (shards && SHARD_DIR.test(e.name)) {
           // a shard: its files' keys are `<keyDir>/<name>…`; skipped whole when all sort before
           if (after !== "" && `${key}\uffff` <= after) continue;
-          if (key.startsWith(prefix) || prefix.startsWith(key) || `${keyDir}/`.startsWith(prefix))
+          if (key.startsWith(prefix) || prefix.startsWith(key))
             yield* this.#walk(path, keyDir, prefix, after);
           continue;
         }

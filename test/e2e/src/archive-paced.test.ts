@@ -9,19 +9,18 @@ import {
 } from "@vis/proto/vis/gateway/v1/events_pb";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import {
-  makeTempDir,
   type NatsServer,
   type RedisServer,
   type ServiceProcess,
   startNats,
   startRedis,
-  startServiceProcess,
 } from "@vis/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GrantIssuer } from "../../../libs/grants/src/index.ts";
 import { type AccessStandIn, startAccessStandIn } from "./access-stand-in.ts";
+import { startArchiveGateway } from "./archive-gateway-fixture.ts";
 import { mediaTags, readHttpFlv } from "./gateway-fixture.ts";
-import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
+import { eventually } from "./hub-fixture.ts";
 
 const GOP_MS = 2000;
 const LEAD_MS = 3000;
@@ -77,31 +76,18 @@ describe("recorded playback pacing and HLS sessions (gateway process)", () => {
         seen.push({ subject, msg });
       });
     }
-    const dir = makeTempDir("archive-paced");
-    gateway = await startServiceProcess({
-      name: "gateway",
-      entry: serviceEntry("gateway"),
+    ({ gateway, base } = await startArchiveGateway({
+      nats,
+      redis,
+      sim,
+      access,
+      name: "archive-paced",
       env: {
-        ...serviceEnv(nats, redis, `${dir}/gateway.spans.jsonl`),
-        VIS_PLAY_PORT: "0",
-        VIS_PULL_SOURCE_TEMPLATE: `${sim.rtmpUrl}/{camera}`,
-        VIS_AUTH_AUTHORIZER_ADDRESS: access.address,
-        VIS_EGRESS_REFUSAL_DELAY_MS: "50",
-        VIS_ARCHIVE_DIR: `${dir}/archive`,
-        VIS_ARCHIVE_CAMERAS: "cam-001",
-        VIS_ARCHIVE_SEGMENT_MS: "2000",
-        VIS_ARCHIVE_MIN_FREE_MB: "1",
         VIS_ARCHIVE_PACE_LEAD_MS: String(LEAD_MS),
         VIS_ARCHIVE_HLS_IDLE_MS: String(HLS_IDLE_MS),
       },
-    });
-    const listening = await gateway
-      .waitForLog((l) => l.event === "archive_listening", 15_000)
-      .catch((err) => {
-        throw new Error(`${err}\n${JSON.stringify(gateway.logs.slice(-8))}\n${gateway.stderr}`);
-      });
+    }));
     recordingFrom = Date.now();
-    base = String(listening.url);
   });
   afterAll(async () => {
     await gateway?.stop();

@@ -3,19 +3,18 @@ import { ArchiveRefusedSchema, ExportCreatedSchema } from "@vis/proto/vis/archiv
 import { SessionEndedSchema } from "@vis/proto/vis/gateway/v1/events_pb";
 import { type Simulator, startSimulator } from "@vis/simulator";
 import {
-  makeTempDir,
   type NatsServer,
   type RedisServer,
   type ServiceProcess,
   startNats,
   startRedis,
-  startServiceProcess,
 } from "@vis/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GrantIssuer } from "../../../libs/grants/src/index.ts";
 import { type AccessStandIn, startAccessStandIn } from "./access-stand-in.ts";
+import { startArchiveGateway } from "./archive-gateway-fixture.ts";
 import { mediaTags, readHttpFlv } from "./gateway-fixture.ts";
-import { eventually, serviceEntry, serviceEnv } from "./hub-fixture.ts";
+import { eventually } from "./hub-fixture.ts";
 
 // The archive inside the real gateway process: it records a simulator camera, plays a window with a
 // recorded grant (keys from an authorizer stand-in), and registers exports and refused deletions
@@ -49,28 +48,13 @@ describe("gateway process with the hub archive", () => {
         seen.push({ subject, msg: msg as Record<string, unknown> });
       });
     }
-    const dir = makeTempDir("archive-proc");
-    gateway = await startServiceProcess({
-      name: "gateway",
-      entry: serviceEntry("gateway"),
-      env: {
-        ...serviceEnv(nats, redis, `${dir}/gateway.spans.jsonl`),
-        VIS_PLAY_PORT: "0",
-        VIS_PULL_SOURCE_TEMPLATE: `${sim.rtmpUrl}/{camera}`,
-        VIS_AUTH_AUTHORIZER_ADDRESS: access.address,
-        VIS_EGRESS_REFUSAL_DELAY_MS: "50",
-        VIS_ARCHIVE_DIR: `${dir}/archive`,
-        VIS_ARCHIVE_CAMERAS: "cam-001",
-        VIS_ARCHIVE_SEGMENT_MS: "2000",
-        VIS_ARCHIVE_MIN_FREE_MB: "1",
-      },
-    });
-    const listening = await gateway
-      .waitForLog((l) => l.event === "archive_listening", 15_000)
-      .catch((err) => {
-        throw new Error(`${err}\n${JSON.stringify(gateway.logs.slice(-8))}\n${gateway.stderr}`);
-      });
-    base = String(listening.url);
+    ({ gateway, base } = await startArchiveGateway({
+      nats,
+      redis,
+      sim,
+      access,
+      name: "archive-proc",
+    }));
   });
   afterAll(async () => {
     await gateway?.stop();

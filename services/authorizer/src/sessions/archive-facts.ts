@@ -57,12 +57,8 @@ export function archiveEntry(subject: string, data: Uint8Array): ArchiveEntry | 
     case "vis.archive.hold.placed":
     case "vis.archive.hold.released": {
       const released = subject.endsWith(".released");
-      const e = released
-        ? fromBinary(HoldReleasedSchema, data)
-        : fromBinary(HoldPlacedSchema, data);
-      const r = released
-        ? (e as ReturnType<typeof fromBinary<typeof HoldReleasedSchema>>)
-        : undefined;
+      const r = released ? fromBinary(HoldReleasedSchema, data) : undefined;
+      const e = r ?? fromBinary(HoldPlacedSchema, data);
       const w = e.window;
       return {
         id: `hold-${e.holdId}-${released ? "released" : "placed"}`,

@@ -66,21 +66,19 @@ export function archiveBusEvents(
   });
   const send = (what: string, p: Promise<unknown>) => void p.catch((err) => onError(err, what));
   /** A fact for the registration log; its `meta.id` is the message id. */
-  const register = <D extends DescMessage>(
-    what: string,
-    event: EventType<D>,
-    value: MessageInitShape<D> & { meta: { id: string } },
-  ) =>
-    send(
-      what,
-      outbox === undefined ? bus.publish(event, value) : outbox.send(event, value.meta.id, value),
-    );
-  /** Like `register`, but resolves only once the fact is kept (outbox) or published; may reject. */
+  /** A fact for the registration log (its `meta.id` is the message id): resolves once it is kept
+   * (outbox) or published; may reject. */
   const registerNow = <D extends DescMessage>(
     event: EventType<D>,
     value: MessageInitShape<D> & { meta: { id: string } },
   ): Promise<unknown> =>
     outbox === undefined ? bus.publish(event, value) : outbox.send(event, value.meta.id, value);
+  /** `registerNow` whose failure is only logged. */
+  const register = <D extends DescMessage>(
+    what: string,
+    event: EventType<D>,
+    value: MessageInitShape<D> & { meta: { id: string } },
+  ) => send(what, registerNow(event, value));
   const span = (fromMs: number, toMs: number) => ({
     from: timestampFromMs(fromMs),
     to: timestampFromMs(toMs),

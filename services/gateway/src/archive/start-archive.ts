@@ -1,12 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  Archive,
-  DiskGuard,
-  ExportSigner,
-  type IndexRedis,
-  type ManifestRecord,
-  TimeIndex,
-} from "@vis/archive";
+import { Archive, DiskGuard, ExportSigner, type IndexRedis, TimeIndex } from "@vis/archive";
 import type { Bus } from "@vis/bus";
 import type { ConfigOf } from "@vis/config";
 import type { Jwks, RevocationList } from "@vis/grants";
@@ -104,22 +97,20 @@ export async function startArchive(d: ArchiveDeps): Promise<RunningArchive> {
   // the system's retention from the registry, never under the configured floor (≥ 30 days)
   const retentionDays = async (cam: string) =>
     Math.max(c.retentionDays, catalog?.facts(cam)?.retentionDays ?? 0);
-  // each removal is kept for the registration log before its bytes are deleted
-  let registerRemoval: (rec: ManifestRecord) => Promise<unknown> = async () => {
-    throw new Error("archive events not ready");
-  };
-  const archive = new Archive({
-    store,
-    index,
-    retentionDays,
-    onRemoving: (rec) => registerRemoval(rec).then(() => undefined),
-  });
   const publishFailed = (err: unknown, what: string) =>
     d.logger.warn({ err, event: "publish_failed", what }, `could not publish ${what}`);
   // removals, holds and exports are kept until JetStream has them (the registration log needs each)
   const outbox = new ArchiveOutbox(d.redis, d.bus, publishFailed, REGISTERED_EVENTS);
   const bus = archiveBusEvents(d.bus, d.instanceId, publishFailed, outbox);
-  registerRemoval = async (rec) => bus.segmentRemoved(rec, await retentionDays(rec.camera));
+  const archive = new Archive({
+    store,
+    index,
+    retentionDays,
+    // each removal is kept for the registration log before its bytes are deleted
+    onRemoving: async (rec) => {
+      await bus.segmentRemoved(rec, await retentionDays(rec.camera));
+    },
+  });
   const drainOutbox = async () => {
     const sent = await outbox.drain();
     if (sent > 0) d.logger.info({ event: "archive_outbox_drained", sent }, "outbox drained");

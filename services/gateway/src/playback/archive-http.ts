@@ -576,18 +576,9 @@ export class ArchiveHttp {
     camera: string,
   ): Promise<void> {
     const { r } = await this.#authorize(req, url, camera, "any");
-    const a = this.#d.archive;
-    const [inForce, releases] = await Promise.all([a.holds(camera), a.releases(camera)]);
-    const out = [];
-    for (const release of releases) {
-      const { hold } = await a.hold(camera, release.holdId);
-      out.push({ hold, release });
-    }
-    out.push(...inForce.map((hold) => ({ hold })));
+    const all = await this.#d.archive.allHolds(camera);
     json(res, 200, {
-      holds: out
-        .filter(({ hold }) => hold.fromMs < r.toMs && hold.toMs > r.fromMs)
-        .sort((x, y) => x.hold.placedAt - y.hold.placedAt),
+      holds: all.filter(({ hold }) => hold.fromMs < r.toMs && hold.toMs > r.fromMs),
     });
   }
 
